@@ -1,0 +1,98 @@
+"""Turn a BOM into demands on background activities, in each activity's own unit.
+
+Why separate from the engine: this is where user units meet dataset units, and every way that
+can go wrong (unknown activity, kg given for an electricity line, a piece without a mass) must
+be reported per line, all at once, before any number is computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import units
+from .dataset import Dataset
+from .errors import InputError, RowIssue, UnitError, UnknownActivityError
+
+
+@dataclass(frozen=True)
+class LineDemand:
+    """One leaf BOM line resolved to an activity and an amount in that activity's unit."""
+
+    path: str
+    line_id: str
+    activity_id: str
+    stage: str
+    data_type: str
+    amount: float  # as typed, per parent unit
+    unit: str  # as typed (canonical)
+    multiplier: float  # product of parent amounts along the path
+    activity_amount: float  # per declared unit, in the activity's unit
+    description: str
+
+
+def _to_activity_unit(line, activity_unit: str) -> float:
+    """Amount of one line in the unit of its activity (before parent multipliers)."""
+    amount, unit = float(line.amount), line.unit
+    if unit == "piece" and activity_unit != "piece":
+        if not line.mass_kg_per_piece:
+            raise UnitError(f"the line is in pieces but the activity is measured in {activity_unit}: give mass_kg_per_piece")
+        amount, unit = amount * float(line.mass_kg_per_piece), "kg"
+    if activity_unit == "tkm" and units.dimension_of(unit) == "mass":
+        if not line.distance_km:
+            raise UnitError("a transport line given as a mass needs distance_km (or give the amount in tkm)")
+        return units.convert(amount, unit, "t") * float(line.distance_km)
+    return units.convert(amount, unit, activity_unit)
+
+
+def build_demands(bom, dataset: Dataset) -> list[LineDemand]:
+    """Resolve every leaf line; raise one InputError listing every bad line."""
+    demands: list[LineDemand] = []
+    unknown: list[RowIssue] = []
+    issues: list[RowIssue] = []
+    for path, line, multiplier in bom.flat_lines():
+        if not dataset.has_activity(line.activity_id):
+            unknown.append(
+                RowIssue(
+                    message="unknown activity id; search the dataset with 'footprint datasets list'",
+                    message_zh="数据库中没有这个活动编号；请用 'footprint datasets list' 查找",
+                    line_id=line.id,
+                    field="activity_id",
+                    value=line.activity_id,
+                )
+            )
+            continue
+        activity = dataset.activity(line.activity_id)
+        try:
+            per_parent = _to_activity_unit(line, activity.unit)
+        except UnitError as error:
+            issues.append(
+                RowIssue(
+                    message=f"{error} (activity {activity.id} is measured in {activity.unit})",
+                    message_zh=f"单位不匹配：活动 {activity.id} 的单位是 {activity.unit}",
+                    line_id=line.id,
+                    field="unit",
+                    value=f"{line.amount} {line.unit}",
+                )
+            )
+            continue
+        stage = line.stage.value if hasattr(line.stage, "value") else str(line.stage)
+        data_type = line.data_type.value if hasattr(line.data_type, "value") else str(line.data_type)
+        demands.append(
+            LineDemand(
+                path=path,
+                line_id=line.id,
+                activity_id=activity.id,
+                stage=stage,
+                data_type=data_type,
+                amount=float(line.amount),
+                unit=line.unit,
+                multiplier=float(multiplier),
+                activity_amount=per_parent * float(multiplier),
+                description=line.description or "",
+            )
+        )
+    if unknown and not issues:
+        raise UnknownActivityError(issues=unknown)
+    if unknown or issues:
+        raise InputError(issues=unknown + issues)
+    return demands

@@ -1,0 +1,58 @@
+"""The result of a footprint calculation, and its canonical JSON form.
+
+Why a canonical form: certification bodies recompute studies and compare bytes and hashes, so
+the same inputs must give the same bytes out (fixed key order, floats as shortest repr, no
+timestamps inside the result).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class LineResult:
+    id: str
+    path: str
+    activity_id: str
+    activity_name: str
+    activity_name_zh: str
+    stage: str
+    data_type: str
+    amount: float
+    unit: str
+    activity_amount: float
+    activity_unit: str
+    kgco2e: float
+    share: float
+    by_gas: dict[str, float] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FootprintResult:
+    product: str
+    declared_unit: str
+    total_kgco2e: float
+    lines: tuple[LineResult, ...]
+    by_stage: dict[str, float]
+    by_gas: dict[str, float]
+    by_origin: dict[str, float]
+    aircraft_kgco2e: float
+    biogenic_co2_kg: float
+    grid: str
+    method: dict
+    dataset: dict
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["lines"] = [asdict(line) for line in self.lines]
+        return data
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def hotspots(self, limit: int = 5) -> list[LineResult]:
+        """Lines with the largest contributions, largest first (ties broken by path)."""
+        return sorted(self.lines, key=lambda line: (-line.kgco2e, line.path))[:limit]
