@@ -1,0 +1,45 @@
+"""``footprint`` command line: a registry of subcommands, one module each.
+
+Why a registry: each feature (calculation, datasets, rule checks, verification, reports)
+adds its own subcommand module without editing a central dispatcher. Every user-facing error is
+a :class:`~footprint.errors.FootprintError`: printed as one clear message on stderr, exit code 2,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import FootprintError
+
+COMMAND_MODULES = (
+    "footprint.commands.calc",
+    "footprint.commands.datasets",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="footprint", description="GBA product carbon footprint calculator (cradle-to-gate, kg CO2e).")
+    subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subcommands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except FootprintError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

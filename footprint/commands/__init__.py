@@ -1,0 +1,1 @@
+"""Subcommands of the ``footprint`` command line, one module per feature (see ``cli.py``)."""

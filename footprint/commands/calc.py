@@ -1,0 +1,59 @@
+"""``footprint calc BOM_FILE``: the footprint of one BOM."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..text_table import fmt_number, format_table
+
+
+def register(subcommands) -> None:
+    parser = subcommands.add_parser("calc", help="compute the cradle-to-gate footprint of a BOM (CSV, Excel or JSON)")
+    parser.add_argument("bom_file", help="BOM file: .csv (UTF-8 or GB18030), .xlsx or .json")
+    parser.add_argument("--grid", help="site grid activity id (see 'footprint datasets list --category electricity_grid')")
+    parser.add_argument("--method", help="characterisation method id (default: IPCC AR6 GWP100)")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..bom_io import read_bom
+    from ..engine import default_engine
+
+    bom = read_bom(args.bom_file)
+    result = default_engine().calculate(bom, grid=args.grid, method_id=args.method)
+    if args.format == "json":
+        print(result.to_json())
+        return 0
+    print(render_table(result))
+    return 0
+
+
+def render_table(result) -> str:
+    total = result.total_kgco2e
+    head = [
+        f"Product: {result.product}    declared unit: {result.declared_unit}",
+        f"Total: {fmt_number(total, 6)} kg CO2e per declared unit   (grid {result.grid}, {result.method['name']})",
+        f"Dataset: {result.dataset['id']} {result.dataset['version']}  sha256 {result.dataset['sha256'][:16]}…",
+        "",
+    ]
+    lines = format_table(
+        ["line", "activity", "stage", "amount", "kg CO2e", "share"],
+        [
+            [l.path, l.activity_id, l.stage, f"{fmt_number(l.amount)} {l.unit}", fmt_number(l.kgco2e), f"{l.share:.1%}"]
+            for l in result.lines
+        ],
+        align_right={3, 4, 5},
+    )
+    stages = format_table(
+        ["stage", "kg CO2e", "share"],
+        [[s, fmt_number(v), f"{(v / total if total else 0):.1%}"] for s, v in result.by_stage.items()],
+        align_right={1, 2},
+    )
+    gases = format_table(["gas", "kg CO2e"], [[g, fmt_number(v)] for g, v in result.by_gas.items()], align_right={1})
+    origin = ", ".join(f"{k} {fmt_number(v)}" for k, v in result.by_origin.items())
+    tail = [
+        "",
+        f"By origin: {origin}; aircraft {fmt_number(result.aircraft_kgco2e)}; biogenic CO2 (not in total) {fmt_number(result.biogenic_co2_kg)} kg",
+    ]
+    return "\n".join(head + [lines, "", stages, "", gases] + tail)
