@@ -30,20 +30,6 @@ class LineDemand:
     description: str
 
 
-def _to_activity_unit(line, activity_unit: str) -> float:
-    """Amount of one line in the unit of its activity (before parent multipliers)."""
-    amount, unit = float(line.amount), line.unit
-    if unit == "piece" and activity_unit != "piece":
-        if not line.mass_kg_per_piece:
-            raise UnitError(f"the line is in pieces but the activity is measured in {activity_unit}: give mass_kg_per_piece")
-        amount, unit = amount * float(line.mass_kg_per_piece), "kg"
-    if activity_unit == "tkm" and units.dimension_of(unit) == "mass":
-        if not line.distance_km:
-            raise UnitError("a transport line given as a mass needs distance_km (or give the amount in tkm)")
-        return units.convert(amount, unit, "t") * float(line.distance_km)
-    return units.convert(amount, unit, activity_unit)
-
-
 def build_demands(bom, dataset: Dataset) -> list[LineDemand]:
     """Resolve every leaf line; raise one InputError listing every bad line."""
     demands: list[LineDemand] = []
@@ -63,19 +49,21 @@ def build_demands(bom, dataset: Dataset) -> list[LineDemand]:
             continue
         activity = dataset.activity(line.activity_id)
         try:
-            per_parent = _to_activity_unit(line, activity.unit)
+            per_parent = units.to_activity_unit(
+                line.amount, line.unit, activity.unit, mass_kg_per_piece=line.mass_kg_per_piece, distance_km=line.distance_km
+            )
         except UnitError as error:
             issues.append(
                 RowIssue(
-                    message=f"{error} (activity {activity.id} is measured in {activity.unit})",
-                    message_zh=f"单位不匹配：活动 {activity.id} 的单位是 {activity.unit}",
+                    message=f"{error} (activity {activity.id})",
+                    message_zh=units.message_zh_of(error) or f"单位不匹配：活动 {activity.id} 的单位是 {activity.unit}",
                     line_id=line.id,
                     field="unit",
                     value=f"{line.amount} {line.unit}",
                 )
             )
             continue
-        stage = line.stage.value if hasattr(line.stage, "value") else str(line.stage)
+        stage = line.stage.value if line.stage is not None else activity.default_stage
         data_type = line.data_type.value if hasattr(line.data_type, "value") else str(line.data_type)
         demands.append(
             LineDemand(

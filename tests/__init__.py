@@ -1,0 +1,1 @@
+"""Tests mirror the package layout: tests/test_<module>.py for footprint/<module>.py."""

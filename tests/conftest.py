@@ -1,0 +1,46 @@
+"""Shared fixtures. Brightway writes into a temporary directory, never the user's cache."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+# Must happen before anything imports bw2data (it reads BRIGHTWAY2_DIR at import time).
+os.environ.setdefault("GBA_FOOTPRINT_CACHE", tempfile.mkdtemp(prefix="gba-footprint-tests-"))
+os.environ.setdefault("TQDM_DISABLE", "1")
+
+import pytest  # noqa: E402
+
+TESTS = Path(__file__).resolve().parent
+MINI = TESTS / "data" / "mini"
+
+
+@pytest.fixture(scope="session")
+def mini_dataset():
+    from footprint.dataset import load_dataset
+
+    return load_dataset(MINI)
+
+
+@pytest.fixture(scope="session")
+def mini_engine(mini_dataset):
+    from footprint.background import open_background
+    from footprint.engine import FootprintEngine
+
+    return FootprintEngine(open_background(mini_dataset))
+
+
+@pytest.fixture(scope="session")
+def gba_dataset():
+    from footprint.dataset import load_dataset
+
+    return load_dataset()
+
+
+@pytest.fixture(scope="session")
+def gba_engine(gba_dataset):
+    from footprint.background import open_background
+    from footprint.engine import FootprintEngine
+
+    return FootprintEngine(open_background(gba_dataset))

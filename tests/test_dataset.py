@@ -1,0 +1,104 @@
+"""Dataset loading: the bundled dataset is sound, and a broken one is refused naming the row."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from footprint.dataset import content_sha256, load_dataset
+from footprint.errors import DatasetError
+
+from .conftest import MINI
+
+
+def copy_mini(tmp_path):
+    target = tmp_path / "ds"
+    shutil.copytree(MINI, target)
+    return target
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture text {old!r} not found in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_mini_loads_with_version_and_hash(mini_dataset):
+    assert mini_dataset.version == "0.0.1"
+    assert len(mini_dataset.sha256) == 64
+    assert mini_dataset.sha256 == content_sha256(MINI)
+
+
+def test_hash_ignores_line_endings_but_not_content(tmp_path):
+    target = copy_mini(tmp_path)
+    before = content_sha256(target)
+    path = target / "exchanges.csv"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert content_sha256(target) == before
+    edit(path, "GRID-A,biosphere,ghg_co2e_unspecified,0.5,", "GRID-A,biosphere,ghg_co2e_unspecified,0.51,")
+    assert content_sha256(target) != before
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    [
+        ("exchanges.csv", "METAL,biosphere,ghg_co2e_unspecified,10,", "METAL,biosphere,ghg_co2e_unspecified,ten,", "exchanges.csv line 8: amount is not a number"),
+        ("exchanges.csv", "METAL,biosphere,ghg_co2e_unspecified,10,", "METAL,biosphere,ghg_co2e_unspecified,nan,", "amount must be finite"),
+        ("exchanges.csv", "METAL,biosphere,ghg_co2e_unspecified,10,", "METAL,biosphere,ghg_co2e_unspecified,-10,", "amount must be >= 0"),
+        ("exchanges.csv", "PART,technosphere,METAL,1.1,kg", "PART,technosphere,METAL,1.1,kWh", "does not match the unit of METAL"),
+        ("exchanges.csv", "PART,technosphere,METAL,", "PART,technosphere,NO-SUCH,", "input_id 'NO-SUCH' is not an activity"),
+        ("exchanges.csv", "SF6,biosphere,sf6,", "SF6,biosphere,sf7,", "'sf7' is not a flow code"),
+        ("exchanges.csv", ",TEST,2024,CN,F,1.2,", ",NOSRC,2024,CN,F,1.2,", "source_id 'NOSRC' is not in sources.csv"),
+        ("exchanges.csv", ",TEST,2024,CN,F,1.2,", ",TEST,2204,CN,F,1.2,", "ref_year 2204 outside"),
+        ("exchanges.csv", ",TEST,2024,CN,F,1.2,", ",TEST,2024,CN,F,0.9,", "gsd is a geometric standard deviation"),
+        ("exchanges.csv", ",TEST,2024,CN,F,1.2,", ",TEST,2024,CN,E,1.2,", "an estimate (tag E) needs gsd >= 1.3"),
+        ("exchanges.csv", ',F,1.1,"1,1,1,1,1",', ',F,1.1,"1,1,9,1,1",', "pedigree must be five scores"),
+        ("activities.csv", "METAL,Metal ingot,金属锭,kg,", "METAL,Metal ingot,金属锭,kilo,", "unit 'kilo' is not one of"),
+        ("activities.csv", "TRUCK,Truck freight", "AIR,Truck freight", "duplicate activity id 'AIR'"),
+        ("dataset.yaml", "default_site_grid: GRID-A", "default_site_grid: METAL", "default_site_grid 'METAL' is not an electricity_grid"),
+    ],
+)
+def test_broken_dataset_is_refused_naming_the_row(tmp_path, file, old, new, expected):
+    target = copy_mini(tmp_path)
+    edit(target / file, old, new)
+    with pytest.raises(DatasetError) as caught:
+        load_dataset(target)
+    assert expected in str(caught.value)
+
+
+def test_range_check_catches_per_tonne_mixup(tmp_path):
+    target = copy_mini(tmp_path)
+    # 10 kg CO2e/kg entered as 10,000 (per tonne): outside the material range [0, 100].
+    edit(target / "exchanges.csv", "METAL,biosphere,ghg_co2e_unspecified,10,", "METAL,biosphere,ghg_co2e_unspecified,10000,")
+    with pytest.raises(DatasetError, match=r"exchanges.csv line 8 \(METAL\).*outside the material range"):
+        load_dataset(target)
+
+
+def test_all_problems_are_listed_at_once(tmp_path):
+    target = copy_mini(tmp_path)
+    edit(target / "exchanges.csv", "METAL,biosphere,ghg_co2e_unspecified,10,", "METAL,biosphere,ghg_co2e_unspecified,x,")
+    edit(target / "exchanges.csv", "SF6,biosphere,sf6,", "SF6,biosphere,sf7,")
+    with pytest.raises(DatasetError, match="2 problems"):
+        load_dataset(target)
+
+
+def test_every_gba_number_carries_its_metadata(gba_dataset):
+    """Every exchange has source, year, geography, basis, tag and uncertainty (load enforces)."""
+    sources = {s.source_id for s in gba_dataset.sources}
+    assert len(gba_dataset.activities) >= 100
+    for exchange in gba_dataset.exchanges:
+        assert exchange.source_id in sources
+        assert exchange.ref_year and exchange.geography and exchange.basis and exchange.ghg_basis
+        assert exchange.gsd >= 1.0 and len(exchange.pedigree) == 5
+        if exchange.tag == "E":
+            assert exchange.gsd >= 1.3 and "estimate" in exchange.comment.lower()
+        if exchange.tag == "D":
+            assert exchange.comment, f"derived value without its arithmetic: line {exchange.line}"
+
+
+def test_gba_covers_the_required_geographies(gba_dataset):
+    grids = {a.id: a for a in gba_dataset.grids()}
+    geographies = {a.geography for a in grids.values()}
+    assert {"CN", "CN-GD", "HK", "MO"} <= geographies
+    assert gba_dataset.default_site_grid in grids
