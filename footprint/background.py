@@ -11,6 +11,7 @@ datapackages, and from then on calculations use only immutable scipy/numpy array
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import sys
@@ -50,9 +51,18 @@ def cache_dir() -> Path:
 
 @contextlib.contextmanager
 def _quiet_stdout():
-    """bw2data prints feedback (structlog) to stdout; keep stdout for our JSON output."""
-    with contextlib.redirect_stdout(sys.stderr):
-        yield
+    """bw2data prints feedback (structlog) to stdout; keep stdout for our JSON output.
+
+    What it prints goes to our debug log instead, so ``footprint calc --format json`` prints
+    exactly one JSON document and the terminal stays readable.
+    """
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+        try:
+            yield
+        finally:
+            if buffer.getvalue().strip():
+                log.debug("brightway: %s", buffer.getvalue().strip())
 
 
 def _brightway(directory: Path):
