@@ -349,6 +349,32 @@ def _read_exchanges(
     return tuple(exchanges)
 
 
+def _read_reference_values(directory: Path, problems: _Problems, source_ids: set[str]) -> tuple[dict, ...]:
+    """Documented values that are not linked (e.g. CO2-only grid factors): same metadata rules."""
+    file = "reference_values.csv"
+    if not (directory / file).exists():
+        return ()
+    rows = []
+    for line, row in _read_csv(directory / file):
+        _require(problems, file, line, row, ("id", "value", "unit", "geography", "ref_year", "basis", "ghg_basis", "source_id", "tag", "gsd"))
+        _number(problems, file, line, "value", row["value"])
+        gsd = _number(problems, file, line, "gsd", row["gsd"])
+        year = _number(problems, file, line, "ref_year", row["ref_year"])
+        _pedigree(problems, file, line, row.get("pedigree", ""))
+        if row["source_id"] not in source_ids:
+            problems.add(file, line, f"source_id {row['source_id']!r} is not in sources.csv")
+        if row["tag"] not in TAGS:
+            problems.add(file, line, f"tag {row['tag']!r} is not one of F, D, R, E")
+        if row["ghg_basis"] not in GHG_BASES:
+            problems.add(file, line, f"ghg_basis {row['ghg_basis']!r} is not one of {sorted(GHG_BASES)}")
+        if gsd is not None and gsd < 1.0:
+            problems.add(file, line, f"gsd must be >= 1, got {gsd}")
+        if year is not None and not 1990 <= year <= 2030:
+            problems.add(file, line, f"ref_year {year:g} outside 1990-2030")
+        rows.append(dict(row, line=line))
+    return tuple(rows)
+
+
 def _check_structure(problems: _Problems, activities: tuple[Activity, ...], exchanges: tuple[Exchange, ...], default_grid: str) -> None:
     by_id = {a.id: a for a in activities}
     with_exchanges = {e.activity_id for e in exchanges}
@@ -394,7 +420,7 @@ def _load_cached(directory: Path, sha256: str) -> Dataset:
     activities = _read_activities(directory, problems)
     by_id = {a.id: a for a in activities}
     exchanges = _read_exchanges(directory, problems, by_id, {f.code for f in flows}, {s.source_id for s in sources})
-    reference_values = tuple(row for _, row in _read_csv(directory / "reference_values.csv")) if (directory / "reference_values.csv").exists() else ()
+    reference_values = _read_reference_values(directory, problems, {s.source_id for s in sources})
     _check_structure(problems, activities, exchanges, str(meta.get("default_site_grid", "")))
     problems.raise_if_any(directory)
     dataset = Dataset(
