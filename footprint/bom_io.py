@@ -589,7 +589,11 @@ def _table_to_bom(
         records.append((row_number, values))
     if overlong_rows:
         shown = ", ".join(str(row) for row in overlong_rows[:10]) + (", ..." if len(overlong_rows) > 10 else "")
-        notes.append(f"rows {shown} have more cells than the header has columns; the extra cells were ignored")
+        which = f"row {shown} has" if len(overlong_rows) == 1 else f"rows {shown} have"
+        notes.append(
+            f"{which} more cells than the header has columns (an unquoted comma in a description?); "
+            "the extra cells were ignored"
+        )
     if not records:
         raise _file_problem("the table has no BOM rows under its header", "表头下方没有物料清单数据行", source)
     if len(records) > MAX_LINES:

@@ -151,6 +151,15 @@ def test_unknown_columns_and_header_keys_are_warnings():
     assert any("colour" in warning for warning in bom.warnings)
 
 
+def test_extra_cells_are_a_warning():
+    text = "id,activity_id,amount,unit,description\nA,X,1,kg,Heat sink, die-cast\n"
+    bom = read_text(text, header=HEADER)
+    assert bom.lines[0].description == "Heat sink"
+    assert bom.warnings == [
+        "row 1 has more cells than the header has columns (an unquoted comma in a description?); the extra cells were ignored"
+    ]
+
+
 def test_missing_required_columns_are_named():
     text = "# product: P\n# declared_unit: 1 kg\nid,qty,stage\nA,1,packaging\n"
     error = refusal(text.encode())
