@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ..text_table import fmt_number, format_table
 
@@ -21,6 +22,8 @@ def run(args: argparse.Namespace) -> int:
     from ..engine import default_engine
 
     bom = read_bom(args.bom_file)
+    for warning in bom.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     result = default_engine().calculate(bom, grid=args.grid, method_id=args.method)
     if args.format == "json":
         print(result.to_json())
