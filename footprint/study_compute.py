@@ -1,0 +1,354 @@
+"""Recompute a study's results with the engine: location-based, market-based and exclusions.
+
+Why recompute instead of reading the declared numbers: a label must carry the number the engine
+gives for the study's BOM and dataset, and a certification body must get the same number when it
+checks. So every rule that needs a number uses :func:`recompute`, and the declared results
+(:func:`declare_results`) are only compared with it.
+
+Market-based electricity: the kWh of the site's own electricity lines (activities in the
+``electricity_site`` / ``electricity_grid`` categories) that valid certificates cover switch to
+the life-cycle factor of the certificate's generation technology (a PV or wind generation
+activity of the dataset), never to zero. Coverage per declared unit is the certified kWh divided
+by the production volume of the reference period, capped by the claim and by the site's use.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import units
+from .bom import BomLine
+from .results import FootprintResult, LineResult
+from .study import DatasetRef, DeclaredResults, Study
+
+SWITCHABLE_ELECTRICITY = frozenset({"electricity_site", "electricity_grid"})
+GENERATION_CATEGORY = "electricity_generation"
+DEFAULT_ACCEPTED_CERTIFICATES = ("GEC", "green_power")
+DEFAULT_GWP_METHODS = {"AR6": "ipcc-ar6-gwp100", "AR5": "ipcc-ar5-gwp100"}
+KWH_PER_CERTIFICATE = 1000.0
+MASS_STAGES = ("raw_materials", "purchased_parts", "packaging")
+
+
+@dataclass(frozen=True)
+class _LineSet:
+    """The part of a BOM the engine reads (``flat_lines``, product, declared unit, grid).
+
+    Used to compute a changed set of leaf lines (market-based split, one exclusion) without
+    rebuilding a BOM tree: the engine only walks ``flat_lines()``.
+    """
+
+    product: str
+    declared_unit: Any
+    grid: str | None
+    entries: tuple[tuple[str, BomLine, float], ...]
+
+    def flat_lines(self) -> Iterator[tuple[str, BomLine, float]]:
+        return iter(self.entries)
+
+
+@dataclass(frozen=True)
+class ExclusionResult:
+    id: str
+    kgco2e: float
+    source: str  # "computed" (engine, from the exclusion's line) or "declared_estimate"
+    stage: str
+    kind: str
+    activity_id: str | None = None
+    activity_category: str | None = None
+    mass_kg: float | None = None
+    energy_mj: float | None = None
+    by_gas: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CertificateCheck:
+    id: str
+    type: str
+    kwh: float
+    valid: bool
+    problems: tuple[tuple[str, str], ...] = ()  # (English, Chinese)
+
+
+@dataclass(frozen=True)
+class ElectricityCoverage:
+    site_lines: tuple[str, ...]
+    site_kwh_per_unit: float
+    production_volume: float | None
+    site_kwh_in_period: float | None
+    claimed_kwh: float
+    valid_certificate_kwh: float
+    covered_kwh_per_unit: float
+    covered_share: float
+    by_activity: dict[str, float]
+    certificates: tuple[CertificateCheck, ...]
+
+
+@dataclass(frozen=True)
+class StudyComputation:
+    """Everything the rules need, computed once per evaluation."""
+
+    location: FootprintResult
+    market: FootprintResult | None
+    basis: str  # which result is the headline: "location" or "market"
+    exclusions: tuple[ExclusionResult, ...]
+    coverage: ElectricityCoverage | None
+    method_id: str
+    line_mass_kg: dict[str, float | None]
+
+    @property
+    def headline(self) -> FootprintResult:
+        return self.market if self.basis == "market" and self.market is not None else self.location
+
+    @property
+    def total_kgco2e(self) -> float:
+        return self.headline.total_kgco2e
+
+    @property
+    def excluded_kgco2e(self) -> float:
+        return math.fsum(e.kgco2e for e in self.exclusions)
+
+    @property
+    def complete_kgco2e(self) -> float:
+        """The footprint had nothing been cut off: the denominator of cut-off shares."""
+        return self.total_kgco2e + self.excluded_kgco2e
+
+    def primary_data_share_pct(self) -> float:
+        total = self.total_kgco2e
+        primary = math.fsum(line.kgco2e for line in self.headline.lines if line.data_type == "primary")
+        return 100.0 * primary / total if total else 0.0
+
+    def line(self, path: str) -> LineResult | None:
+        for line in self.headline.lines:
+            if line.path == path:
+                return line
+        return None
+
+
+def gwp_method_id(study: Study, engine, gwp_methods: dict[str, str] | None = None) -> str:
+    """The engine method for the study's GWP set (the engine's default when it has none)."""
+    method_id = (gwp_methods or DEFAULT_GWP_METHODS).get(study.method.gwp_set.strip().upper())
+    return method_id if method_id in engine.background.methods else engine.method_id
+
+
+def _kwh(amount: float, unit: str) -> float:
+    return units.convert(amount, unit, "kWh") if unit != "kWh" else amount
+
+
+def _mj(amount: float, unit: str) -> float | None:
+    if unit in {"kWh", "MJ"}:
+        return units.convert(amount, unit, "MJ")
+    return None
+
+
+def _mass_kg(result_line: LineResult, bom_line: BomLine, multiplier: float) -> float | None:
+    if result_line.activity_unit == "kg":
+        return result_line.activity_amount
+    if bom_line.unit == "piece" and bom_line.mass_kg_per_piece:
+        return bom_line.amount * multiplier * bom_line.mass_kg_per_piece
+    if units.dimension_of(bom_line.unit) == "mass" and not bom_line.distance_km:
+        return units.convert(bom_line.amount * multiplier, bom_line.unit, "kg")
+    return None
+
+
+def _organisation_names(study: Study) -> set[str]:
+    names = {study.applicant.name, study.applicant.name_zh, study.applicant.credit_code}
+    return {n.strip().casefold() for n in names if n and n.strip()}
+
+
+def _site_country(study: Study) -> str:
+    region = (study.site.region or "CN").upper()
+    return region.split("-")[0]
+
+
+def check_certificates(study: Study, engine, accepted_types: tuple[str, ...] | list[str], kwh_per_certificate: float) -> tuple[CertificateCheck, ...]:
+    """Each certificate with the reasons it cannot back a claim (empty reasons: valid).
+
+    Criteria (ISO 14067 contractual instruments; NDRC/NEA 2023 No. 1044: the GEC is the proof of
+    renewable attributes in mainland China): accepted type, retired for the applicant, generated
+    in a period that overlaps the reference period, issued for the site's country, and a
+    generation activity whose life-cycle factor the dataset has.
+    """
+    owners = _organisation_names(study)
+    period = study.reference_period
+    country = _site_country(study)
+    checks = []
+    for cert in study.electricity.certificates:
+        problems: list[tuple[str, str]] = []
+        if cert.type not in accepted_types:
+            problems.append((f"type {cert.type!r} is not accepted (accepted: {', '.join(accepted_types)})", f"证书类型 {cert.type!r} 不被认可（认可：{'、'.join(accepted_types)}）"))
+        if cert.retired_for.strip().casefold() not in owners:
+            problems.append((f"retired for {cert.retired_for!r}, not for the applicant", f"证书注销对象为 {cert.retired_for!r}，不是申请人"))
+        if cert.generation_end < period.start or cert.generation_start > period.end:
+            problems.append(
+                (
+                    f"generated {cert.generation_start}..{cert.generation_end}, outside the reference period {period.start}..{period.end}",
+                    f"发电时间 {cert.generation_start}至{cert.generation_end} 不在核算周期 {period.start}至{period.end} 内",
+                )
+            )
+        if cert.country.upper() != country:
+            problems.append((f"issued for {cert.country}, the site is in {country}", f"证书签发地 {cert.country} 与工厂所在地 {country} 不符"))
+        dataset = engine.dataset
+        if not dataset.has_activity(cert.generation_activity_id) or dataset.activity(cert.generation_activity_id).category != GENERATION_CATEGORY:
+            problems.append(
+                (
+                    f"generation_activity_id {cert.generation_activity_id!r} is not an electricity_generation activity of dataset {dataset.id}",
+                    f"发电活动 {cert.generation_activity_id!r} 不是数据集 {dataset.id} 中的发电活动",
+                )
+            )
+        checks.append(CertificateCheck(cert.id, cert.type, cert.quantity * kwh_per_certificate, not problems, tuple(problems)))
+    return tuple(checks)
+
+
+def _coverage(study: Study, engine, location: FootprintResult, checks: tuple[CertificateCheck, ...]) -> ElectricityCoverage:
+    dataset = engine.dataset
+    site_lines = tuple(
+        line.path for line in location.lines if dataset.activity(line.activity_id).category in SWITCHABLE_ELECTRICITY
+    )
+    site_kwh = math.fsum(_kwh(l.activity_amount, l.activity_unit) for l in location.lines if l.path in site_lines)
+    volume = study.reference_period.production_volume
+    valid = {c.id for c in checks if c.valid}
+    by_activity_period: dict[str, float] = {}
+    for cert, check in zip(study.electricity.certificates, checks):
+        if cert.id in valid:
+            by_activity_period[cert.generation_activity_id] = by_activity_period.get(cert.generation_activity_id, 0.0) + check.kwh
+    valid_kwh = math.fsum(by_activity_period.values())
+    # No stated amount means the claim is the site's whole electricity use in the period.
+    claimed = study.electricity.claimed_kwh
+    if claimed is None:
+        claimed = site_kwh * volume if volume else valid_kwh
+    covered = 0.0
+    if volume and site_kwh > 0:
+        covered = min(site_kwh, valid_kwh / volume, claimed / volume)
+    share = covered / site_kwh if site_kwh else 0.0
+    by_activity = {a: covered * kwh / valid_kwh for a, kwh in by_activity_period.items()} if valid_kwh else {}
+    return ElectricityCoverage(
+        site_lines=site_lines,
+        site_kwh_per_unit=site_kwh,
+        production_volume=volume,
+        site_kwh_in_period=site_kwh * volume if volume else None,
+        claimed_kwh=claimed,
+        valid_certificate_kwh=valid_kwh,
+        covered_kwh_per_unit=covered,
+        covered_share=share,
+        by_activity=by_activity,
+        certificates=checks,
+    )
+
+
+def _market_lines(study: Study, coverage: ElectricityCoverage) -> tuple[tuple[str, BomLine, float], ...]:
+    """The BOM's leaf lines with each site-electricity line split into grid and certified parts."""
+    share = coverage.covered_share
+    total_covered = math.fsum(coverage.by_activity.values())
+    entries = []
+    for path, line, multiplier in study.bom.flat_lines():
+        if path not in coverage.site_lines or share <= 0:
+            entries.append((path, line, multiplier))
+            continue
+        entries.append((path, line.model_copy(update={"amount": line.amount * (1.0 - share)}), multiplier))
+        for activity_id, kwh in coverage.by_activity.items():
+            part = share * kwh / total_covered
+            renewable = line.model_copy(update={"id": f"{line.id}@{activity_id}", "activity_id": activity_id, "amount": line.amount * part})
+            entries.append((f"{path}@{activity_id}", renewable, multiplier))
+    return tuple(entries)
+
+
+def _exclusion_results(study: Study, engine, grid: str | None, method_id: str) -> tuple[ExclusionResult, ...]:
+    results = []
+    for exclusion in study.exclusions:
+        if exclusion.line is None:
+            results.append(
+                ExclusionResult(
+                    id=exclusion.id,
+                    kgco2e=float(exclusion.estimated_kgco2e or 0.0),
+                    source="declared_estimate",
+                    stage="",
+                    kind=exclusion.kind,
+                )
+            )
+            continue
+        path = f"excluded:{exclusion.id}"
+        subset = _LineSet(study.bom.product, study.bom.declared_unit, grid, ((path, exclusion.line, 1.0),))
+        result = engine.calculate(subset, grid=grid, method_id=method_id)
+        line = result.lines[0]
+        results.append(
+            ExclusionResult(
+                id=exclusion.id,
+                kgco2e=result.total_kgco2e,
+                source="computed",
+                stage=line.stage,
+                kind=exclusion.kind,
+                activity_id=line.activity_id,
+                activity_category=engine.dataset.activity(line.activity_id).category,
+                mass_kg=_mass_kg(line, exclusion.line, 1.0),
+                energy_mj=_mj(line.activity_amount, line.activity_unit),
+                by_gas=dict(line.by_gas),
+            )
+        )
+    return tuple(results)
+
+
+def recompute(
+    study: Study,
+    engine,
+    *,
+    accepted_certificate_types: tuple[str, ...] | list[str] = DEFAULT_ACCEPTED_CERTIFICATES,
+    kwh_per_certificate: float = KWH_PER_CERTIFICATE,
+    gwp_methods: dict[str, str] | None = None,
+    value_basis: str = "market_if_claimed",
+) -> StudyComputation:
+    """The study's results from its BOM with the engine; raises FootprintError for bad inputs."""
+    grid = study.electricity.grid or study.bom.grid
+    method_id = gwp_method_id(study, engine, gwp_methods)
+    location = engine.calculate(study.bom, grid=grid, method_id=method_id)
+    grid = location.grid
+    coverage = None
+    market = None
+    if study.electricity.method == "market":
+        checks = check_certificates(study, engine, tuple(accepted_certificate_types), kwh_per_certificate)
+        coverage = _coverage(study, engine, location, checks)
+        subset = _LineSet(study.bom.product, study.bom.declared_unit, grid, _market_lines(study, coverage))
+        market = engine.calculate(subset, grid=grid, method_id=method_id)
+    leaves = {path: (line, multiplier) for path, line, multiplier in study.bom.flat_lines()}
+    masses = {line.path: _mass_kg(line, *leaves[line.path]) for line in location.lines}
+    basis = "market" if market is not None and value_basis == "market_if_claimed" else "location"
+    return StudyComputation(
+        location=location,
+        market=market,
+        basis=basis,
+        exclusions=_exclusion_results(study, engine, grid, method_id),
+        coverage=coverage,
+        method_id=method_id,
+        line_mass_kg=masses,
+    )
+
+
+def declared_from(computation: StudyComputation) -> DeclaredResults:
+    """Declared results as the engine computes them (what a study tool writes into the study)."""
+    headline = computation.headline
+    dataset = headline.dataset
+    return DeclaredResults(
+        total_kgco2e=headline.total_kgco2e,
+        basis="market" if headline is computation.market else "location",
+        location_based_kgco2e=computation.location.total_kgco2e,
+        market_based_kgco2e=computation.market.total_kgco2e if computation.market is not None else None,
+        by_stage=dict(headline.by_stage),
+        by_origin=dict(headline.by_origin),
+        aircraft_kgco2e=headline.aircraft_kgco2e,
+        packaging_kgco2e=headline.by_stage.get("packaging", 0.0),
+        biogenic_co2_kg=headline.biogenic_co2_kg,
+        excluded_kgco2e=computation.excluded_kgco2e,
+        primary_data_share_pct=computation.primary_data_share_pct(),
+        lines={line.path: line.kgco2e for line in computation.location.lines},
+        grid=headline.grid,
+        method_id=headline.method["id"],
+        dataset=DatasetRef(id=dataset["id"], version=dataset["version"], sha256=dataset["sha256"]),
+    )
+
+
+def declare_results(study: Study, engine, **options: Any) -> Study:
+    """A copy of the study with ``declared`` set from a fresh recomputation."""
+    computation = recompute(study, engine, **options)
+    return study.model_copy(update={"declared": declared_from(computation)})

@@ -1,0 +1,177 @@
+"""A complete, compliant footprint study on the hand-checkable dataset tests/data/study.
+
+Hand calculation (kg CO2e per lamp, grid GRID-GD 0.5/kWh):
+  HOUSING 0.3 kg x 12        = 3.6      (raw_materials, secondary)
+  DRIVER  1 piece x 2         = 2.0      (purchased_parts, primary: supplier-specific data)
+  ELEC    2 kWh x 0.5         = 1.0      (manufacturing_energy, primary)
+  GAS     0.05 m3 x 2.0298    = 0.10149  (manufacturing_energy, primary)
+  TRUCK   0.4 kg x 200 km     = 0.008    (0.08 tkm x 0.1)
+  BOX     0.1 kg x 1          = 0.1      (packaging)
+  SCRAP   0.02 kg x 0.5       = 0.01     (production_waste)
+  total                       = 6.81949
+Excluded: screws 0.004 kg x 2 = 0.008 (0.117 % of 6.82749); glue, declared estimate 0.002.
+Market-based variant: 200 GECs (200,000 kWh) for 100,000 lamps cover the 2 kWh per lamp, which
+then cost 2 x 0.05 = 0.1 instead of 1.0: market-based total 5.91949.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+STUDY_DATASET = TESTS / "data" / "study"
+EVALUATION_DATE = date(2025, 6, 30)
+LOCATION_TOTAL = 6.81949
+MARKET_TOTAL = 5.91949
+EXCLUDED = 0.008 + 0.002
+
+
+def lamp_study_data() -> dict:
+    """Raw JSON data of the compliant study (declared results are added by ``build_study``)."""
+    return copy.deepcopy(_LAMP)
+
+
+_LAMP = {
+    "schema_version": "1",
+    "study_id": "TEST-LAMP-2024",
+    "title": "Aluminium LED downlight, cradle-to-gate",
+    "applicant": {
+        "name": "Test Lighting Co., Ltd.",
+        "name_zh": "测试照明有限公司",
+        "credit_code": "91440300TEST00001X",
+        "data_management_since": "2023-06-01",
+    },
+    "product": {
+        "name": "LED downlight 12 W",
+        "name_zh": "12瓦LED筒灯",
+        "model": "DL-12W-A",
+        "category": "led_lamp",
+        "mass_kg_per_unit": 0.38,
+    },
+    "site": {"id": "SZ-01", "name": "Bao'an plant", "name_zh": "宝安工厂", "address": "1 Test Road, Bao'an, Shenzhen", "city": "Shenzhen", "region": "CN-GD"},
+    "method": {"standard": "GB/T 24067-2024", "pcr_id": "GBA-GENERAL", "gwp_set": "AR6", "recycling_approach": "cut_off"},
+    "bom": {
+        "product": "LED downlight 12 W",
+        "declared_unit": {"quantity": 1, "unit": "piece", "mass_kg_per_piece": 0.38},
+        "lines": [
+            {"id": "HOUSING", "activity_id": "HOUSING", "amount": 0.3, "unit": "kg", "stage": "raw_materials"},
+            {"id": "DRIVER", "activity_id": "DRIVER", "amount": 1, "unit": "piece", "mass_kg_per_piece": 0.1, "stage": "purchased_parts", "data_type": "primary"},
+            {"id": "ELEC", "activity_id": "ELEC-SITE", "amount": 2, "unit": "kWh", "stage": "manufacturing_energy", "data_type": "primary"},
+            {"id": "GAS", "activity_id": "GAS-COMB", "amount": 0.05, "unit": "m3", "stage": "manufacturing_energy", "data_type": "primary"},
+            {"id": "TRUCK", "activity_id": "TRUCK", "amount": 0.4, "unit": "kg", "distance_km": 200, "stage": "inbound_transport"},
+            {"id": "BOX", "activity_id": "PAPER", "amount": 0.1, "unit": "kg", "stage": "packaging"},
+            {"id": "SCRAP", "activity_id": "WASTE", "amount": 0.02, "unit": "kg", "stage": "production_waste", "data_type": "primary"},
+        ],
+    },
+    "boundary": {
+        "type": "cradle-to-gate",
+        "stages": ["raw_materials", "purchased_parts", "manufacturing_energy", "inbound_transport", "packaging", "production_waste"],
+        "diagram_ref": "Report TL-CFP-2025-01, figure 1",
+        "excluded": [{"stage": "process_emissions", "reason": "no process emissions at the site (no refrigerant, no SF6 switchgear)"}],
+    },
+    "reference_period": {"start": "2024-01-01", "end": "2024-12-31", "production_volume": 100000},
+    "exclusions": [
+        {
+            "id": "SCREWS",
+            "description": "four steel screws",
+            "reason": "below 1 % by mass and emissions",
+            "kind": "material",
+            "line": {"id": "SCREWS", "activity_id": "SCREW", "amount": 0.004, "unit": "kg", "stage": "purchased_parts"},
+        },
+        {
+            "id": "GLUE",
+            "description": "thermal paste",
+            "reason": "below 1 %; no dataset activity",
+            "kind": "material",
+            "estimated_kgco2e": 0.002,
+            "estimate_basis": "1 g at 2 kg CO2e/kg (supplier declaration)",
+        },
+    ],
+    "lines": {
+        "HOUSING": {"technological": 2, "temporal": 1, "geographical": 2, "source": "supplier data sheet"},
+        "DRIVER": {"technological": 2, "temporal": 2, "geographical": 1, "source": "supplier declaration"},
+        "ELEC": {"technological": 1, "temporal": 1, "geographical": 1, "site_controlled": True, "source": "electricity meter 2024"},
+        "GAS": {"technological": 1, "temporal": 1, "geographical": 1, "site_controlled": True, "source": "gas invoices 2024"},
+        "SCRAP": {"site_controlled": True, "source": "waste manifests 2024"},
+    },
+    "dqr_scale": [1, 3],
+    "electricity": {"method": "location"},
+    "biogenic": {"carbon_content_kgc": 0.04, "removals_kgco2e": 0.0},
+    "offsets_kgco2e": 0,
+    "interpretation": {
+        "significant_lines": ["HOUSING", "DRIVER", "ELEC"],
+        "uncertainty_method": "Monte Carlo on dataset GSDs (1,000 runs)",
+        "uncertainty_result": "95 % interval 5.9-7.9 kg CO2e",
+        "sensitivity": ["grid factor +/-10 %", "housing mass +/-5 %"],
+        "limitations": "cradle-to-gate only; use and end of life not included",
+    },
+    "report": {"ref": "TL-CFP-2025-01", "title": "Carbon footprint report DL-12W-A"},
+    "verification": {
+        "body": {"name": "Test Certification Ltd.", "name_zh": "测试认证有限公司", "id": "CB-TEST", "accreditation_ref": "GBA-CB-TEST-01"},
+        "level": "reasonable",
+        "site_visit_date": "2025-03-12",
+        "statement_ref": "VS-2025-0042",
+        "surveillance_plan": "annual surveillance audit",
+        "surveillance_interval_months": 12,
+    },
+    "certification": {"certificate_no": "GBA-CFP-2025-0042", "issue_date": "2025-04-01"},
+}
+
+
+def market_study_data(certificates: float = 200, claimed_kwh: float | None = 200_000) -> dict:
+    """The lamp with a market-based claim backed by ``certificates`` PV GECs."""
+    data = lamp_study_data()
+    data["electricity"] = {
+        "method": "market",
+        "claimed_kwh": claimed_kwh,
+        "certificates": [
+            {
+                "id": "GEC-2024-0001",
+                "type": "GEC",
+                "quantity": certificates,
+                "technology": "solar_pv",
+                "generation_activity_id": "PV-GEN",
+                "generation_start": "2024-01-01",
+                "generation_end": "2024-12-31",
+                "retired_for": "Test Lighting Co., Ltd.",
+                "retired_on": "2025-01-15",
+                "country": "CN",
+            }
+        ],
+    }
+    return data
+
+
+def build_study(engine, data: dict | None = None, declare: bool = True):
+    """A Study from raw data, with declared results from the engine (as a study tool writes them)."""
+    from footprint.study import study_from_data
+    from footprint.study_compute import declare_results
+
+    study = study_from_data(lamp_study_data() if data is None else data)
+    return declare_results(study, engine) if declare else study
+
+
+@pytest.fixture(scope="session")
+def study_dataset():
+    from footprint.dataset import load_dataset
+
+    return load_dataset(STUDY_DATASET)
+
+
+@pytest.fixture(scope="session")
+def study_engine(study_dataset):
+    from footprint.background import open_background
+    from footprint.engine import FootprintEngine
+
+    return FootprintEngine(open_background(study_dataset))
+
+
+@pytest.fixture(scope="session")
+def general_rules():
+    from footprint.rules import load_rule_set
+
+    return load_rule_set("gba-general")
