@@ -1,0 +1,212 @@
+"""The public certificate check: a certificate number or a scanned QR payload in, a status out.
+
+Why a pure function: the web app's public page, the command line and tests all answer the same
+question ("is this label genuine and valid today?") and must answer it identically. The
+function reads only what it is given (the registry, the text, the date), changes nothing, never
+raises for what a member of the public types, and returns a plain record the page renders in
+either language.
+
+What it accepts (people paste whatever their phone shows):
+
+* a certificate number, in any case, with blanks around it: ``gba-cfp-2025-hkqaa-000042-93``;
+* a text or URL that contains one (``https://…/check?no=GBA-CFP-…``);
+* the signed QR payload of a certificate (compact JSON with ``no`` and ``sig``), which is also
+  compared with the payload the registry stored at issue: a label whose QR content differs from
+  the registry's (another value, another study) is reported as ``mismatch``, even when the number
+  is genuine;
+* a JSON payload naming a ``certificate_no`` (or ``number``), or only a study hash (``sh``,
+  ``study_sha256``), as label QR codes made by other tools may.
+
+States: ``valid``, ``suspended``, ``revoked``, ``superseded``, ``expired`` (from the registry),
+``not_found``, ``invalid_input`` (not a well-formed number: wrong check digits, a typo) and
+``mismatch`` (see above).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from ..i18n import text
+from .document import canonical_bytes, parse_payload
+from .numbering import normalise_number
+
+MAX_QUERY_CHARS = 4096
+_NUMBER_IN_TEXT = re.compile(r"GBA-CFP-\d{4}-[A-Z][A-Z0-9]{1,11}-\d{6,9}-\d{2}", re.IGNORECASE)
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+NUMBER_KEYS = ("no", "certificate_no", "certificate_number", "number", "certificate")
+STUDY_HASH_KEYS = ("sh", "study_sha256", "study_hash")
+
+
+class _Registry(Protocol):  # what lookup needs from a registry (a test double may provide it)
+    def find(self, number: str) -> Any: ...
+
+    def find_by_study(self, study_sha256: str) -> list[Any]: ...
+
+    def today(self) -> date: ...
+
+
+@dataclass(frozen=True)
+class CertificateStatus:
+    """What the public check page shows. ``state`` drives the colour; ``message`` is bilingual."""
+
+    query: str
+    state: str
+    found: bool
+    message: dict[str, str]
+    number: str = ""
+    product_name: str = ""
+    product_name_zh: str = ""
+    product_model: str = ""
+    applicant_name: str = ""
+    value_kgco2e: float | None = None
+    unit: str = ""
+    boundary: str = ""
+    body_id: str = ""
+    body_name: str = ""
+    issue_date: str = ""
+    expiry_date: str = ""
+    study_id: str = ""
+    study_sha256: str = ""
+    dataset_version: str = ""
+    rule_set_version: str = ""
+    reverification_required: bool = False
+    superseded_by: str = ""
+    checked_on: str = ""
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        """True only for a genuine certificate that is valid on the check date."""
+        return self.state == "valid"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["problems"] = list(self.problems)
+        data["ok"] = self.ok
+        return data
+
+
+def _message(state: str, **values: Any) -> dict[str, str]:
+    return {language: text(f"cert.lookup.{state}", language, **values) for language in ("en", "zh-Hans", "zh-Hant")}
+
+
+def _number_from(query: str, payload: dict[str, Any] | None) -> str | None:
+    if payload is not None:
+        for key in NUMBER_KEYS:
+            value = payload.get(key)
+            if isinstance(value, str) and value.strip():
+                return value
+    direct = normalise_number(query)
+    if direct:
+        return direct
+    match = _NUMBER_IN_TEXT.search(query)
+    return match.group(0) if match else None
+
+
+def _json_object(query: str) -> dict[str, Any] | None:
+    signed = parse_payload(query)
+    if signed is not None:
+        return signed
+    if not query.startswith("{"):
+        return None
+    try:
+        data = json.loads(query)
+    except json.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _payload_matches(stored: str, given: dict[str, Any]) -> bool:
+    try:
+        return canonical_bytes(json.loads(stored)) == canonical_bytes(given)
+    except (json.JSONDecodeError, TypeError, ValueError):
+        return False
+
+
+def _body_name(record: Any) -> str:
+    try:
+        return record.signed().certificate.body.name
+    except Exception:  # a record without a readable document still has its columns
+        return ""
+
+
+def lookup_certificate(registry: _Registry, number_or_qr_payload: str, on: date | None = None) -> CertificateStatus:
+    """Status of the certificate named by a number, a URL or a QR payload, on date ``on``.
+
+    Never raises for bad input: a malformed query gives ``state == "invalid_input"``.
+    """
+    query = (number_or_qr_payload or "").strip()[:MAX_QUERY_CHARS]
+    on = on or registry.today()
+    shown = query if len(query) <= 80 else query[:77] + "…"
+    if not query:
+        return CertificateStatus(query, "invalid_input", False, _message("invalid_input", query=shown), checked_on=on.isoformat())
+
+    payload = _json_object(query)
+    number_text = _number_from(query, payload)
+    record = None
+    if number_text is not None:
+        number = normalise_number(number_text)
+        if number is None:
+            return CertificateStatus(
+                shown, "invalid_input", False, _message("invalid_input", query=number_text), checked_on=on.isoformat(),
+                problems=("the check digits do not match: the number was mistyped",),
+            )
+        record = registry.find(number)
+        if record is None:
+            return CertificateStatus(shown, "not_found", False, _message("not_found", number=number), number=number, checked_on=on.isoformat())
+    elif payload is not None:
+        study_hash = next((str(payload[k]).lower() for k in STUDY_HASH_KEYS if isinstance(payload.get(k), str)), "")
+        if _SHA256.match(study_hash):
+            matches = registry.find_by_study(study_hash)
+            active = [r for r in matches if r.status in ("valid", "suspended")]
+            record = (active or matches or [None])[-1]
+        if record is None:
+            return CertificateStatus(shown, "not_found", False, _message("not_found", number=study_hash[:16] or "?"), checked_on=on.isoformat())
+    else:
+        return CertificateStatus(shown, "invalid_input", False, _message("invalid_input", query=shown), checked_on=on.isoformat())
+
+    state = record.effective_status(on)
+    problems: list[str] = []
+    if payload is not None and "sig" in payload and not _payload_matches(record.qr_payload, payload):
+        state = "mismatch"
+        problems.append("the scanned QR content differs from what the registry issued for this number")
+    if payload is not None:
+        claimed_hash = next((str(payload[k]).lower() for k in STUDY_HASH_KEYS if isinstance(payload.get(k), str)), None)
+        if claimed_hash and claimed_hash != record.study_sha256:
+            state = "mismatch"
+            problems.append("the study hash in the QR code is not the one this certificate was issued for")
+    values = dict(
+        number=record.number,
+        expiry=record.expiry_date.isoformat(),
+        successor=record.superseded_by or "",
+    )
+    return CertificateStatus(
+        query=shown,
+        state=state,
+        found=True,
+        message=_message(state, **values),
+        number=record.number,
+        product_name=record.product_name,
+        product_name_zh=record.product_name_zh,
+        product_model=record.product_model,
+        applicant_name=record.applicant_name,
+        value_kgco2e=record.value_kgco2e,
+        unit=record.unit,
+        boundary=record.boundary,
+        body_id=record.body_id,
+        body_name=_body_name(record),
+        issue_date=record.issue_date.isoformat(),
+        expiry_date=record.expiry_date.isoformat(),
+        study_id=record.study_id,
+        study_sha256=record.study_sha256,
+        dataset_version=f"{record.dataset_id} {record.dataset_version}",
+        rule_set_version=f"{record.rule_set_id} {record.rule_set_version}",
+        reverification_required=bool(record.reverification_required),
+        superseded_by=record.superseded_by or "",
+        checked_on=on.isoformat(),
+        problems=tuple(problems),
+    )

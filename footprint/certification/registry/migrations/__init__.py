@@ -1,0 +1,1 @@
+"""Alembic migrations of the label registry, run programmatically when a registry is opened."""

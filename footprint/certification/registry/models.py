@@ -1,0 +1,141 @@
+"""Tables of the label registry (SQLAlchemy 2 ORM), mirrored by the Alembic migrations.
+
+Why these tables:
+
+* ``certificates`` holds one row per issued certificate: the facts shown on the public check
+  page as columns (so they can be listed and filtered), the signed certificate document as text
+  (what a verifier checks offline), and the mutable lifecycle state (status, re-verification flag,
+  successor). The signed document never changes; only the state around it does.
+* ``certificate_counters`` allocates sequence numbers per (body, year) with one atomic upsert,
+  so concurrent issuers never get the same number (see ``numbering``).
+* ``audit_log`` is append-only: who did what to which certificate, when, with details. The
+  store has no update or delete path for it, and database triggers (created by the migration on
+  SQLite and PostgreSQL) refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL).
+
+``models.py`` is the reference for queries; the schema itself is created by the migrations, and a
+test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+STATUSES = ("valid", "suspended", "revoked", "superseded")
+ACTIVE = "status IN ('valid', 'suspended')"
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC instants on every backend (SQLite has no time zones: stored naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the registry; use an aware datetime")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class CertificateRow(Base):
+    __tablename__ = "certificates"
+    __table_args__ = (
+        UniqueConstraint("body_id", "year", "sequence"),
+        CheckConstraint("status IN ('valid', 'suspended', 'revoked', 'superseded')", name="status"),
+        Index(None, "expiry_date"),
+        Index(None, "study_id"),
+        Index(None, "study_sha256"),
+        # One active certificate per study: a second issue for the same study bytes is refused
+        # by the database even when two issuers race.
+        Index("uq_certificates_active_study", "study_sha256", unique=True, sqlite_where=text(ACTIVE), postgresql_where=text(ACTIVE)),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    body_id: Mapped[str] = mapped_column(String(12))
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    study_id: Mapped[str] = mapped_column(String(200))
+    study_sha256: Mapped[str] = mapped_column(String(64))
+    product_name: Mapped[str] = mapped_column(String(500))
+    product_name_zh: Mapped[str] = mapped_column(String(500), default="")
+    product_model: Mapped[str] = mapped_column(String(200), default="")
+    applicant_name: Mapped[str] = mapped_column(String(500), default="")
+    value_kgco2e: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(200))
+    boundary: Mapped[str] = mapped_column(String(100))
+    rule_set_id: Mapped[str] = mapped_column(String(100))
+    rule_set_version: Mapped[str] = mapped_column(String(40))
+    dataset_id: Mapped[str] = mapped_column(String(100))
+    dataset_version: Mapped[str] = mapped_column(String(40))
+    dataset_sha256: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(40))
+    issue_date: Mapped[date] = mapped_column(Date)
+    expiry_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="valid")
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    reverification_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    recalc_trigger_pct: Mapped[float] = mapped_column(Float)
+    last_recalc_kgco2e: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_recalc_change_pct: Mapped[float | None] = mapped_column(Float, nullable=True)
+    supersedes: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    superseded_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    document: Mapped[str] = mapped_column(Text)
+    qr_payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CounterRow(Base):
+    __tablename__ = "certificate_counters"
+
+    body_id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_sequence: Mapped[int] = mapped_column(Integer)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "certificate_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    certificate_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    detail: Mapped[str] = mapped_column(Text, default="{}")

@@ -1,0 +1,593 @@
+"""The label registry: issue, look up, list expiring, suspend, reinstate, revoke, recalculate, renew.
+
+Why it is built this way:
+
+* **A real database through SQLAlchemy 2.** A SQLite file by default (nothing to set up; one
+  body on one machine), PostgreSQL by URL for a shared deployment (several bodies, the web
+  page). The schema is created and upgraded by Alembic on :meth:`Registry.open`, under a lock
+  (``BEGIN IMMEDIATE`` on SQLite, an advisory lock on PostgreSQL) so that two processes opening
+  a fresh registry do not both create it.
+* **Nothing lost, nothing duplicated under concurrency.** Every change runs in one transaction
+  with its audit entry. Numbers come from one atomic ``INSERT ... ON CONFLICT DO UPDATE ...
+  RETURNING`` per (body, year); on SQLite write transactions start with ``BEGIN IMMEDIATE`` (no
+  lock upgrades, so no deadlock between readers turning writers) in WAL mode (readers never
+  wait); on PostgreSQL a certificate row is locked (``SELECT ... FOR UPDATE``) before its status
+  changes, so two officers suspending and revoking at once are applied one after the other and
+  both audited.
+* **The lifecycle is data** (:data:`TRANSITIONS`): a revoked or superseded certificate is final;
+  an expired one can be revoked but not suspended, reinstated or renewed (a new application is
+  needed); a certificate flagged for re-verification cannot be reinstated, only renewed from a
+  new verification.
+* **Append-only audit log.** The store has no method that changes or deletes an audit entry, and
+  the database refuses it (triggers). Every entry has who (``actor``), when (from the injected
+  clock) and what (``action``, ``detail``).
+* **Clock injected** (:mod:`..clock`): validity, expiry lists and audit times are testable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from ..clock import Clock, SystemClock, expiry_for, today
+from ..document import BodyFacts, CertificateRequest, SignedCertificate, parse_certificate, qr_fields, sign_certificate, sign_payload
+from ..errors import NotFoundError, RegistryError, TransitionError
+from ..numbering import format_number, normalise_body_id, normalise_number
+from ..signing import SigningKey
+from .models import AuditRow, CertificateRow, CounterRow
+
+REGISTRY_URL_ENV = "GBA_REGISTRY_URL"
+VERSION_TABLE = "gba_registry_version"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_PG_MIGRATION_LOCK = 0x6BA_CF9  # any constant; the advisory lock that serialises migrations
+
+# status now → statuses it may move to
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "valid": frozenset({"suspended", "revoked", "superseded"}),
+    "suspended": frozenset({"valid", "revoked", "superseded"}),
+    "revoked": frozenset(),
+    "superseded": frozenset(),
+}
+ACTIVE_STATUSES = ("valid", "suspended")
+
+
+# ------------------------------------------------------------------ records handed out
+
+
+@dataclass(frozen=True)
+class CertificateRecord:
+    """One certificate as the registry holds it (a detached, immutable snapshot)."""
+
+    number: str
+    body_id: str
+    study_id: str
+    study_sha256: str
+    product_name: str
+    product_name_zh: str
+    product_model: str
+    applicant_name: str
+    value_kgco2e: float
+    unit: str
+    boundary: str
+    rule_set_id: str
+    rule_set_version: str
+    dataset_id: str
+    dataset_version: str
+    dataset_sha256: str
+    key_id: str
+    issue_date: date
+    expiry_date: date
+    status: str
+    status_reason: str
+    reverification_required: bool
+    recalc_trigger_pct: float
+    last_recalc_kgco2e: float | None
+    last_recalc_change_pct: float | None
+    supersedes: str | None
+    superseded_by: str | None
+    document: str = field(repr=False)
+    qr_payload: str = field(repr=False)
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: CertificateRow) -> "CertificateRecord":
+        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
+
+    def effective_status(self, on: date) -> str:
+        """The stored status, or ``expired`` for an active certificate past its expiry date."""
+        if self.status in ACTIVE_STATUSES and on > self.expiry_date:
+            return "expired"
+        return self.status
+
+    def signed(self) -> SignedCertificate:
+        return parse_certificate(self.document, f"registry record {self.number}")
+
+    def to_dict(self, on: date | None = None) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("issue_date", "expiry_date"):
+            data[key] = data[key].isoformat()
+        for key in ("created_at", "updated_at"):
+            data[key] = data[key].isoformat()
+        data["document"] = json.loads(self.document)
+        if on is not None:
+            data["effective_status"] = self.effective_status(on)
+        return data
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    certificate_number: str | None
+    detail: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "at": self.at.isoformat()}
+
+
+@dataclass(frozen=True)
+class RecalculationOutcome:
+    number: str
+    certified_kgco2e: float
+    recalculated_kgco2e: float
+    change_pct: float
+    trigger_pct: float
+    reverification_required: bool
+
+
+# ------------------------------------------------------------------ engine and migrations
+
+
+def default_registry_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+    return Path(base) / "gba-footprint" / "registry.sqlite"
+
+
+def registry_url(target: str | Path | None = None) -> str:
+    """A SQLAlchemy URL from a URL, a SQLite file path, ``$GBA_REGISTRY_URL`` or the default file.
+
+    ``postgresql://`` is read with psycopg (version 3), the driver this project installs.
+    """
+    target = target if target not in (None, "") else os.environ.get(REGISTRY_URL_ENV) or default_registry_path()
+    text_target = str(target)
+    if "://" not in text_target:
+        path = Path(text_target).expanduser().resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}"
+    for plain in ("postgresql://", "postgres://"):
+        if text_target.startswith(plain):
+            return "postgresql+psycopg://" + text_target[len(plain) :]
+    return text_target
+
+
+def _sqlite_events(engine: Engine) -> None:
+    """pysqlite's own transaction handling off; we emit BEGIN (IMMEDIATE for writers) ourselves."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:
+        writer = connection.get_execution_options().get("gba_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
+            raise RegistryError("an in-memory SQLite registry cannot be shared between threads; give a file path")
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=10, max_overflow=20)
+        _sqlite_events(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the schema to the newest revision, serialised between processes."""
+    from alembic import command
+    from alembic.config import Config
+
+    with engine.connect().execution_options(gba_write=True) as connection:
+        with connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = connection
+            config.attributes["version_table"] = VERSION_TABLE
+            command.upgrade(config, "head")
+
+
+def _describe_db_error(error: SQLAlchemyError) -> str:
+    original = getattr(error, "orig", None)
+    return str(original or error).strip().splitlines()[0]
+
+
+# ------------------------------------------------------------------ the registry
+
+
+class Registry:
+    """The label registry. Thread-safe: every call uses its own session and transaction."""
+
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+        self._engine = engine
+        self._writer = engine.execution_options(gba_write=True)
+        self.clock: Clock = clock or SystemClock()
+        self.url = engine.url.render_as_string(hide_password=True)
+        self._closed = threading.Event()
+
+    @classmethod
+    def open(cls, target: str | Path | None = None, *, clock: Clock | None = None) -> "Registry":
+        """Open (creating or upgrading) the registry at a URL or SQLite path."""
+        url = registry_url(target)
+        engine = make_engine(url)
+        try:
+            migrate(engine)
+        except SQLAlchemyError as error:
+            engine.dispose()
+            shown = engine.url.render_as_string(hide_password=True)
+            raise RegistryError(f"cannot open the registry {shown}: {_describe_db_error(error)}") from None
+        return cls(engine, clock)
+
+    def close(self) -> None:
+        self._closed.set()
+        self._engine.dispose()
+
+    def __enter__(self) -> "Registry":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    def today(self) -> date:
+        return today(self.clock)
+
+    # -------------------------------------------------------------- sessions
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        try:
+            with Session(self._engine, expire_on_commit=False) as session:
+                yield session
+        except OperationalError as error:
+            raise RegistryError(f"registry {self.url}: {_describe_db_error(error)}") from None
+
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        try:
+            with Session(self._writer, expire_on_commit=False) as session, session.begin():
+                yield session
+        except OperationalError as error:
+            raise RegistryError(f"registry {self.url}: {_describe_db_error(error)}") from None
+
+    def _audit(self, session: Session, actor: str, action: str, number: str | None, **detail: Any) -> None:
+        actor = (actor or "").strip()
+        if not actor:
+            raise RegistryError("every registry change needs an actor (who is doing it)")
+        session.add(
+            AuditRow(
+                at=self.clock.now(),
+                actor=actor[:200],
+                action=action,
+                certificate_number=number,
+                detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+            )
+        )
+
+    def _allocate(self, session: Session, body_id: str, year: int) -> int:
+        """The next sequence number of (body, year): one atomic upsert, safe under concurrency."""
+        if session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = insert(CounterRow).values(body_id=body_id, year=year, last_sequence=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=[CounterRow.body_id, CounterRow.year],
+            set_={"last_sequence": CounterRow.last_sequence + 1},
+        ).returning(CounterRow.last_sequence)
+        return int(session.execute(statement).scalar_one())
+
+    def _locked(self, session: Session, number: str) -> CertificateRow:
+        canonical = normalise_number(number)
+        row = None
+        if canonical:
+            row = session.execute(
+                select(CertificateRow).where(CertificateRow.number == canonical).with_for_update()
+            ).scalar_one_or_none()
+        if row is None:
+            raise NotFoundError(f"no certificate {number!r} in the registry")
+        return row
+
+    # -------------------------------------------------------------- issuing
+
+    def _insert(
+        self,
+        session: Session,
+        request: CertificateRequest,
+        key: SigningKey,
+        body: BodyFacts,
+        actor: str,
+        supersedes: str | None = None,
+    ) -> CertificateRow:
+        body = body.model_copy(update={"id": normalise_body_id(body.id)})
+        issued = self.today()
+        expiry = expiry_for(issued, request.validity_years)
+        sequence = self._allocate(session, body.id, issued.year)
+        number = format_number(issued.year, body.id, sequence)
+        content = request.content(number, body, issued, expiry, supersedes)
+        signed = sign_certificate(content, key)
+        now = self.clock.now()
+        row = CertificateRow(
+            number=number,
+            body_id=body.id,
+            year=issued.year,
+            sequence=sequence,
+            study_id=request.study.id,
+            study_sha256=request.study.sha256,
+            product_name=request.product.name,
+            product_name_zh=request.product.name_zh,
+            product_model=request.product.model,
+            applicant_name=request.applicant.name,
+            value_kgco2e=request.value_kgco2e,
+            unit=request.unit,
+            boundary=request.boundary,
+            rule_set_id=request.rule_set.id,
+            rule_set_version=request.rule_set.version,
+            dataset_id=request.dataset.id,
+            dataset_version=request.dataset.version,
+            dataset_sha256=request.dataset.sha256,
+            key_id=key.key_id,
+            issue_date=issued,
+            expiry_date=expiry,
+            status="valid",
+            status_reason="",
+            reverification_required=False,
+            recalc_trigger_pct=request.recalc_trigger_pct,
+            supersedes=supersedes,
+            document=signed.to_json(),
+            qr_payload=sign_payload(qr_fields(content), key),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        try:
+            session.flush()
+        except IntegrityError as error:
+            if "active_study" in str(error.orig) or "study_sha256" in str(error.orig):
+                raise RegistryError(
+                    f"study {request.study.id!r} (sha256 {request.study.sha256[:16]}…) already has an active certificate"
+                ) from None
+            raise RegistryError(f"registry refused the certificate: {_describe_db_error(error)}") from None
+        self._audit(
+            session,
+            actor,
+            "issue",
+            number,
+            study_id=request.study.id,
+            study_sha256=request.study.sha256,
+            value_kgco2e=request.value_kgco2e,
+            unit=request.unit,
+            expiry_date=expiry.isoformat(),
+            key_id=key.key_id,
+            supersedes=supersedes,
+        )
+        return row
+
+    def _check_active_study(self, session: Session, study_sha256: str) -> None:
+        existing = session.execute(
+            select(CertificateRow.number).where(
+                CertificateRow.study_sha256 == study_sha256, CertificateRow.status.in_(ACTIVE_STATUSES)
+            )
+        ).scalar_one_or_none()
+        if existing:
+            raise RegistryError(f"this study (sha256 {study_sha256[:16]}…) already has an active certificate: {existing}")
+
+    def issue(self, request: CertificateRequest, key: SigningKey, body: BodyFacts, actor: str) -> CertificateRecord:
+        """Allocate a number, sign and store a certificate for a verified study; audited."""
+        with self._writing() as session:
+            self._check_active_study(session, request.study.sha256)
+            row = self._insert(session, request, key, body, actor)
+            return CertificateRecord.from_row(row)
+
+    def renew(self, number: str, request: CertificateRequest, key: SigningKey, body: BodyFacts, actor: str, reason: str = "") -> CertificateRecord:
+        """Replace a certificate by a new one from a new verification (after a recalculation).
+
+        The old certificate becomes ``superseded`` (pointing to its successor); the new one gets
+        a new number, a new validity period and ``supersedes`` the old one. Only the same product
+        model of the same applicant can be renewed; anything else is a new application.
+        """
+        with self._writing() as session:
+            old = self._locked(session, number)
+            self._check_transition(old, "superseded", "renew")
+            if (old.product_name, old.product_model, old.applicant_name) != (
+                request.product.name,
+                request.product.model,
+                request.applicant.name,
+            ):
+                raise TransitionError(
+                    f"{old.number} certifies {old.product_name!r} model {old.product_model!r} of {old.applicant_name!r}; "
+                    "a renewal must be for the same product model and applicant (issue a new certificate instead)"
+                )
+            if request.study.sha256 != old.study_sha256:
+                self._check_active_study(session, request.study.sha256)
+            previous_status = old.status
+            old.status = "superseded"
+            old.status_reason = reason or "renewed after recalculation"
+            old.updated_at = self.clock.now()
+            session.flush()
+            new = self._insert(session, request, key, body, actor, supersedes=old.number)
+            old.superseded_by = new.number
+            self._audit(
+                session,
+                actor,
+                "renew",
+                old.number,
+                previous_status=previous_status,
+                superseded_by=new.number,
+                reason=reason,
+                certified_kgco2e=old.value_kgco2e,
+                new_kgco2e=new.value_kgco2e,
+            )
+            return CertificateRecord.from_row(new)
+
+    # -------------------------------------------------------------- lifecycle
+
+    def _check_transition(self, row: CertificateRow, target: str, action: str) -> None:
+        if target not in TRANSITIONS[row.status]:
+            final = " (final)" if not TRANSITIONS[row.status] else ""
+            raise TransitionError(f"cannot {action} {row.number}: it is {row.status}{final}")
+        expired = self.today() > row.expiry_date
+        if expired and action in {"suspend", "reinstate", "renew"}:
+            raise TransitionError(
+                f"cannot {action} {row.number}: it expired on {row.expiry_date.isoformat()} (a new application is needed)"
+            )
+        if action == "reinstate" and row.reverification_required:
+            raise TransitionError(
+                f"cannot reinstate {row.number}: a recalculation flagged it for re-verification; renew it from a new verification"
+            )
+
+    def _change_status(self, number: str, target: str, action: str, actor: str, reason: str) -> CertificateRecord:
+        if action in {"suspend", "revoke"} and not (reason or "").strip():
+            raise RegistryError(f"{action} needs a reason (it is shown in the audit log)")
+        with self._writing() as session:
+            row = self._locked(session, number)
+            self._check_transition(row, target, action)
+            previous = row.status
+            row.status = target
+            row.status_reason = reason or ""
+            row.updated_at = self.clock.now()
+            self._audit(session, actor, action, row.number, previous_status=previous, status=target, reason=reason)
+            session.flush()
+            return CertificateRecord.from_row(row)
+
+    def suspend(self, number: str, actor: str, reason: str) -> CertificateRecord:
+        return self._change_status(number, "suspended", "suspend", actor, reason)
+
+    def reinstate(self, number: str, actor: str, reason: str = "") -> CertificateRecord:
+        return self._change_status(number, "valid", "reinstate", actor, reason)
+
+    def revoke(self, number: str, actor: str, reason: str) -> CertificateRecord:
+        return self._change_status(number, "revoked", "revoke", actor, reason)
+
+    def record_recalculation(self, number: str, recalculated_kgco2e: float, actor: str, note: str = "") -> RecalculationOutcome:
+        """Record a recalculated footprint; flag the certificate when it moved beyond the trigger.
+
+        The trigger is the rule set's ``recalc_trigger_change_pct``, stored with the certificate
+        when it was issued. A change above it sets ``reverification_required`` (shown on the
+        public page); the certificate then has to be renewed from a new verification.
+        """
+        if not recalculated_kgco2e > 0:
+            raise RegistryError(f"a recalculated footprint must be positive, got {recalculated_kgco2e!r}")
+        with self._writing() as session:
+            row = self._locked(session, number)
+            if row.status not in ACTIVE_STATUSES:
+                raise TransitionError(f"cannot record a recalculation for {row.number}: it is {row.status}")
+            change = abs(recalculated_kgco2e - row.value_kgco2e) / row.value_kgco2e * 100.0
+            flagged = change > row.recalc_trigger_pct
+            row.last_recalc_kgco2e = recalculated_kgco2e
+            row.last_recalc_change_pct = change
+            row.reverification_required = row.reverification_required or flagged
+            row.updated_at = self.clock.now()
+            self._audit(
+                session,
+                actor,
+                "recalculate",
+                row.number,
+                certified_kgco2e=row.value_kgco2e,
+                recalculated_kgco2e=recalculated_kgco2e,
+                change_pct=round(change, 6),
+                trigger_pct=row.recalc_trigger_pct,
+                reverification_required=flagged,
+                note=note,
+            )
+            return RecalculationOutcome(row.number, row.value_kgco2e, recalculated_kgco2e, change, row.recalc_trigger_pct, flagged)
+
+    # -------------------------------------------------------------- reading
+
+    def find(self, number: str) -> CertificateRecord | None:
+        canonical = normalise_number(number)
+        if canonical is None:
+            return None
+        with self._reading() as session:
+            row = session.execute(select(CertificateRow).where(CertificateRow.number == canonical)).scalar_one_or_none()
+            return CertificateRecord.from_row(row) if row else None
+
+    def get(self, number: str) -> CertificateRecord:
+        record = self.find(number)
+        if record is None:
+            raise NotFoundError(f"no certificate {number!r} in the registry")
+        return record
+
+    def find_by_study(self, study_sha256: str) -> list[CertificateRecord]:
+        with self._reading() as session:
+            rows = session.execute(
+                select(CertificateRow).where(CertificateRow.study_sha256 == study_sha256).order_by(CertificateRow.id)
+            ).scalars()
+            return [CertificateRecord.from_row(r) for r in rows]
+
+    def list(self, status: str | None = None, body_id: str | None = None) -> list[CertificateRecord]:
+        """Certificates in issue order; ``status`` may also be ``expired`` or ``active``."""
+        on = self.today()
+        query = select(CertificateRow).order_by(CertificateRow.id)
+        if body_id:
+            query = query.where(CertificateRow.body_id == body_id.upper())
+        if status in ("expired", "active"):
+            query = query.where(CertificateRow.status.in_(ACTIVE_STATUSES))
+            query = query.where(CertificateRow.expiry_date < on if status == "expired" else CertificateRow.expiry_date >= on)
+        elif status:
+            query = query.where(CertificateRow.status == status)
+        with self._reading() as session:
+            return [CertificateRecord.from_row(r) for r in session.execute(query).scalars()]
+
+    def expiring(self, within_days: int, on: date | None = None) -> list[CertificateRecord]:
+        """Active certificates whose last valid day falls within ``within_days`` from today."""
+        if within_days < 0:
+            raise RegistryError("within_days must not be negative")
+        on = on or self.today()
+        query = (
+            select(CertificateRow)
+            .where(CertificateRow.status.in_(ACTIVE_STATUSES))
+            .where(CertificateRow.expiry_date >= on, CertificateRow.expiry_date <= on + timedelta(days=within_days))
+            .order_by(CertificateRow.expiry_date, CertificateRow.number)
+        )
+        with self._reading() as session:
+            return [CertificateRecord.from_row(r) for r in session.execute(query).scalars()]
+
+    def audit(self, number: str | None = None) -> list[AuditEntry]:
+        query = select(AuditRow).order_by(AuditRow.id)
+        if number is not None:
+            query = query.where(AuditRow.certificate_number == (normalise_number(number) or number))
+        with self._reading() as session:
+            return [
+                AuditEntry(r.id, r.at, r.actor, r.action, r.certificate_number, json.loads(r.detail))
+                for r in session.execute(query).scalars()
+            ]
+
+    def count(self) -> int:
+        with self._reading() as session:
+            return len(session.execute(select(CertificateRow.id)).all())

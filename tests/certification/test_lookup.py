@@ -1,0 +1,65 @@
+"""The public certificate check (``lookup_certificate``): numbers, URLs, QR payloads, states."""
+
+from __future__ import annotations
+
+import json
+
+from footprint.certification.lookup import lookup_certificate
+
+from .conftest import make_request
+
+
+def test_lookup_by_number_url_and_qr(registry, signing_key, body):
+    cert = registry.issue(make_request(1), signing_key, body, "alice")
+    for query in (cert.number, f"  {cert.number.lower()} ", f"https://label.example/check?no={cert.number}&lang=zh", cert.qr_payload):
+        status = lookup_certificate(registry, query)
+        assert (status.state, status.number, status.ok) == ("valid", cert.number, True), query
+    status = lookup_certificate(registry, cert.number)
+    assert status.value_kgco2e == 12.3 and status.unit == "kg CO2e / 1 piece"
+    assert status.body_name == body.name and status.product_name_zh == "LED灯"
+    assert status.message["en"].startswith(f"Certificate {cert.number} is valid")
+    assert "有效" in status.message["zh-Hans"]
+    assert json.loads(json.dumps(status.to_dict()))["state"] == "valid"
+
+
+def test_lookup_states(registry, signing_key, body, clock):
+    cert = registry.issue(make_request(1), signing_key, body, "alice")
+    typo = cert.number.replace("000001-22", "000010-22")  # two digits swapped
+    assert lookup_certificate(registry, typo).state == "invalid_input"
+    assert lookup_certificate(registry, "hello").state == "invalid_input"
+    assert lookup_certificate(registry, "").state == "invalid_input"
+    other = cert.number.replace("000001-22", "000002-19")
+    assert lookup_certificate(registry, other).state == "not_found"
+
+    registry.suspend(cert.number, "bob", "audit")
+    assert lookup_certificate(registry, cert.number).state == "suspended"
+    registry.revoke(cert.number, "bob", "fraud")
+    status = lookup_certificate(registry, cert.qr_payload)
+    assert status.state == "revoked" and not status.ok and "撤销" in status.message["zh-Hans"]
+
+    fresh = registry.issue(make_request(2), signing_key, body, "alice")
+    later = fresh.expiry_date.replace(day=fresh.expiry_date.day)  # last valid day
+    assert lookup_certificate(registry, fresh.number, on=later).state == "valid"
+    assert lookup_certificate(registry, fresh.number, on=later.replace(year=later.year + 1)).state == "expired"
+
+
+def test_lookup_detects_a_counterfeit_qr(registry, signing_key, body):
+    cert = registry.issue(make_request(1), signing_key, body, "alice")
+    forged = json.loads(cert.qr_payload)
+    forged["v"] = 3.1  # a lower footprint printed on a counterfeit label
+    status = lookup_certificate(registry, json.dumps(forged))
+    assert status.state == "mismatch" and not status.ok and status.value_kgco2e == 12.3
+    other_study = {"certificate_no": cert.number, "study_sha256": "e" * 64}
+    assert lookup_certificate(registry, json.dumps(other_study)).state == "mismatch"
+    by_hash = {"study_sha256": cert.study_sha256}
+    assert lookup_certificate(registry, json.dumps(by_hash)).number == cert.number
+
+
+def test_superseded_points_to_successor(registry, signing_key, body):
+    cert = registry.issue(make_request(1, value=10.0), signing_key, body, "alice")
+    registry.record_recalculation(cert.number, 8.0, "alice")
+    assert lookup_certificate(registry, cert.number).reverification_required
+    new = registry.renew(cert.number, make_request(2, value=8.0), signing_key, body, "alice")
+    status = lookup_certificate(registry, cert.number)
+    assert (status.state, status.superseded_by) == ("superseded", new.number)
+    assert new.number in status.message["en"]
