@@ -1,0 +1,266 @@
+"""What a report is made from: the BOM, the engine's result and, when there is one, the study.
+
+Why one input object: the PDF, the results workbook and the PACT export all describe the same
+footprint, and must never disagree. :func:`prepare_report` computes the result once (through
+:func:`footprint.study_compute.recompute` for a study, so the headline is the market-based
+number whenever certificates back it, exactly as the label rules see it) and every exporter
+reads it from here. Optional parts (rule findings, a label, a Monte Carlo summary, supplier
+footprints) simply stay ``None`` when not given; the report then says so instead of inventing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..bom import Bom
+from ..errors import FootprintError, InputError, RowIssue
+from ..results import FootprintResult
+
+
+@dataclass(frozen=True)
+class LabelInfo:
+    """The carbon footprint label as printed: rounded value, certificate, QR payload.
+
+    ``certified`` is False for a preview (no certificate number yet); the report then says the
+    label is a preview, never a claim.
+    """
+
+    value_text: str
+    unit_text: str
+    certificate_no: str = ""
+    body: str = ""
+    issued: date | None = None
+    expires: date | None = None
+    qr_payload: str = ""
+    certified: bool = False
+
+
+@dataclass(frozen=True)
+class UncertaintySummary:
+    """A Monte Carlo result reduced to what a report prints (kg CO2e per declared unit)."""
+
+    iterations: int
+    seed: int | None
+    mean: float
+    median: float
+    low: float  # 2.5th percentile
+    high: float  # 97.5th percentile
+    std: float | None = None
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """Everything the report, workbook and PACT exporters read; see the module docstring."""
+
+    bom: Bom
+    result: FootprintResult
+    study: Any | None = None  # footprint.study.Study
+    computation: Any | None = None  # footprint.study_compute.StudyComputation
+    evaluation: Any | None = None  # footprint.rules.model.Evaluation
+    rule_set: Any | None = None  # footprint.rules.model.RuleSet
+    label: LabelInfo | None = None
+    uncertainty: UncertaintySummary | None = None
+    dataset: Any | None = None  # footprint.dataset.Dataset
+    grid_factor_kgco2e_per_kwh: float | None = None
+    suppliers: tuple[Any, ...] = field(default_factory=tuple)  # footprint.exchange.suppliers.SupplierActivity
+
+    @property
+    def product_name(self) -> str:
+        return self.result.product or self.bom.product
+
+    def report_date(self) -> date | None:
+        """The date the report carries: fixed by the study (issue date, else the end of the
+        reference period), never today, so the same inputs give the same bytes."""
+        study = self.study
+        if study is None:
+            return None
+        certification = getattr(study, "certification", None)
+        if certification is not None and certification.issue_date:
+            return certification.issue_date
+        return study.reference_period.end
+
+
+def uncertainty_from(summary: Any) -> UncertaintySummary | None:
+    """Read a Monte Carlo summary given as our dataclass, a mapping or an object with attributes.
+
+    Accepted names: ``iterations``/``n``/``runs``, ``seed``, ``mean``, ``median``,
+    ``p2_5``/``p025``/``low`` and ``p97_5``/``p975``/``high`` (or ``percentiles`` {2.5, 97.5}),
+    ``std``. Why so lenient: the Monte Carlo module is written separately and its summary may be
+    a dataclass or its JSON form.
+    """
+    if summary is None or isinstance(summary, UncertaintySummary):
+        return summary
+    if hasattr(summary, "to_dict") and callable(summary.to_dict):
+        summary = summary.to_dict()
+    get = summary.get if isinstance(summary, Mapping) else (lambda key, default=None: getattr(summary, key, default))
+
+    def first(*names: str) -> Any:
+        for name in names:
+            value = get(name, None)
+            if value is not None:
+                return value
+        return None
+
+    percentiles = first("percentiles") or {}
+    if isinstance(percentiles, Mapping):
+        percentiles = {float(k): v for k, v in percentiles.items()}
+    low = first("p2_5", "p025", "p2.5", "low", "lower")
+    high = first("p97_5", "p975", "p97.5", "high", "upper")
+    low = low if low is not None else percentiles.get(2.5)
+    high = high if high is not None else percentiles.get(97.5)
+    mean, median = first("mean"), first("median", "p50")
+    iterations = first("iterations", "n", "runs", "samples")
+    if None in (low, high, mean, iterations):
+        raise FootprintError("the Monte Carlo summary needs iterations, mean and a 2.5 / 97.5 percentile interval")
+    seed = first("seed")
+    std = first("std", "stdev", "standard_deviation")
+    return UncertaintySummary(
+        iterations=int(iterations),
+        seed=None if seed is None else int(seed),
+        mean=float(mean),
+        median=float(median if median is not None else mean),
+        low=float(low),
+        high=float(high),
+        std=None if std is None else float(std),
+    )
+
+
+def load_subject(path: str | Path) -> tuple[Any | None, Bom]:
+    """A study JSON or a BOM file (CSV, xlsx, JSON) → (study or None, BOM).
+
+    A JSON object with ``study_id`` or ``applicant`` is a study; anything else goes through the
+    BOM reader (:func:`footprint.bom_io.read_bom`), which gives located errors.
+    """
+    from ..bom_io import read_bom
+
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        try:
+            head = json.loads(path.read_bytes().decode("utf-8-sig"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            head = None  # the BOM reader words the problem
+        if isinstance(head, dict) and ("study_id" in head or "applicant" in head):
+            from ..study import load_study
+
+            study = load_study(path)
+            return study, study.bom
+    return None, read_bom(path)
+
+
+def prepare_report(
+    subject: Any,
+    engine: Any = None,
+    *,
+    evaluate_rules: bool = True,
+    rule_set: Any = None,
+    evaluation: Any = None,
+    evaluation_date: date | None = None,
+    uncertainty: Any = None,
+    suppliers: Any = None,
+    grid: str | None = None,
+) -> ReportInput:
+    """Compute everything a report needs for a study or a BOM (path, Study or Bom).
+
+    For a study: results through ``study_compute.recompute`` and, unless ``evaluate_rules`` is
+    False, findings from ``footprint.rules.evaluate`` against ``rule_set`` (default: the general
+    GBA rules), evaluated on ``evaluation_date`` (default: the report date of the study, so the
+    same study gives the same report). For a BOM: the engine's result (``suppliers``, a
+    :class:`~footprint.exchange.suppliers.SupplierRegistry`, adds supplier PACT footprints).
+    """
+    if engine is None:
+        from ..engine import default_engine
+
+        engine = default_engine()
+    study = None
+    if isinstance(subject, (str, Path)):
+        study, bom = load_subject(subject)
+    elif isinstance(subject, Bom):
+        bom = subject
+    elif hasattr(subject, "bom") and hasattr(subject, "study_id"):
+        study, bom = subject, subject.bom
+    else:
+        raise TypeError(f"prepare_report needs a study, a BOM or a path, not {type(subject).__name__}")
+
+    supplier_list: tuple[Any, ...] = ()
+    if study is None:
+        from ..exchange.suppliers import SupplierAwareEngine, SupplierRegistry
+
+        registry = suppliers if isinstance(suppliers, SupplierRegistry) else SupplierRegistry(suppliers or ())
+        wrapped = SupplierAwareEngine(engine, registry)
+        result = wrapped.calculate(bom, grid=grid)
+        supplier_list = registry.used_by(bom)
+        computation = None
+        evaluation_result = evaluation
+        rule_set_obj = rule_set if not isinstance(rule_set, str) else None
+    else:
+        if suppliers:
+            raise InputError(
+                issues=[
+                    RowIssue(
+                        "supplier PACT footprints are added to a BOM, not to a study: add them to the study's BOM as lines",
+                        "供应商 PACT 碳足迹只能加到物料清单中，不能直接加到研究上",
+                    )
+                ]
+            )
+        from ..study_compute import recompute
+
+        computation = recompute(study, engine)
+        result = computation.headline
+        evaluation_result = evaluation
+        rule_set_obj = rule_set if rule_set is not None and not isinstance(rule_set, str) else None
+        if evaluation_result is None and evaluate_rules:
+            from ..rules.evaluator import evaluate
+            from ..rules.loader import load_rule_set
+
+            rule_set_obj = rule_set_obj or load_rule_set(rule_set)
+            when = evaluation_date or _study_date(study)
+            evaluation_result = evaluate(study, rule_set_obj, engine=engine, evaluation_date=when)
+    dataset = engine.dataset
+    grid_factor = None
+    if dataset.has_activity(result.grid):
+        grid_factor = engine.activity_footprint(result.grid, result.grid)
+    report_input = ReportInput(
+        bom=bom,
+        result=result,
+        study=study,
+        computation=computation,
+        evaluation=evaluation_result,
+        rule_set=rule_set_obj,
+        uncertainty=uncertainty_from(uncertainty),
+        dataset=dataset,
+        grid_factor_kgco2e_per_kwh=grid_factor,
+        suppliers=supplier_list,
+    )
+    from .labels import label_for
+
+    return _with_label(report_input, label_for(report_input))
+
+
+def _with_label(report_input: ReportInput, label: LabelInfo | None) -> ReportInput:
+    from dataclasses import replace
+
+    return replace(report_input, label=label)
+
+
+def _study_date(study: Any) -> date:
+    certification = getattr(study, "certification", None)
+    if certification is not None and certification.issue_date:
+        return certification.issue_date
+    return study.reference_period.end
+
+
+def supplier_paths(values: Sequence[str] | None) -> list[tuple[str | None, Path]]:
+    """CLI ``--supplier [ID=]FILE.json`` values → (activity id or None, path)."""
+    parsed = []
+    for value in values or ():
+        if "=" in value and not Path(value).exists():
+            activity_id, _, path = value.partition("=")
+            parsed.append((activity_id.strip() or None, Path(path)))
+        else:
+            parsed.append((None, Path(value)))
+    return parsed
