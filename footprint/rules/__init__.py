@@ -5,13 +5,13 @@ Public API::
     load_rule_set(id_or_path=None, directory=None) -> RuleSet
     available_rule_sets(directory=None) -> dict[str, RuleSet]
     evaluate(study, rule_set=None, engine=None, evaluation_date=None) -> Evaluation
-    register_check(name, params_model) / register_condition(name)   # to add checks in code
+    register_check(name, params_model) / register_condition(name, when, when_zh)  # add checks in code
 
 See docs/label-rules.md for the file format and how findings count.
 """
 
 from .errors import RuleSetError
-from .evaluator import STATUS_ELIGIBLE, STATUS_NOT_ELIGIBLE, STATUS_PENDING, evaluate, overall_verdict
+from .evaluator import STATUS_ELIGIBLE, STATUS_NOT_ELIGIBLE, STATUS_PENDING, evaluate, evaluate_context, make_context, overall_verdict
 from .loader import available_rule_sets, label_rules_dir, load_rule_set
 from .model import Evaluation, Finding, Outcome, Rule, RuleSet, Severity, Text, Verdict
 from .registry import Params, register_check, register_condition
@@ -32,6 +32,8 @@ __all__ = [
     "Verdict",
     "available_rule_sets",
     "evaluate",
+    "evaluate_context",
+    "make_context",
     "label_rules_dir",
     "load_rule_set",
     "overall_verdict",

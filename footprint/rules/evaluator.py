@@ -81,6 +81,29 @@ def overall_verdict(findings: list[Finding], max_major_failures: int) -> tuple[s
     ]
 
 
+def make_context(
+    study: Study,
+    rule_set: RuleSet | str | None = None,
+    engine=None,
+    evaluation_date: date | None = None,
+    rules_directory=None,
+) -> EvaluationContext:
+    """The evaluation context (rule set loaded, engine chosen, recomputation not yet run)."""
+    if not isinstance(rule_set, RuleSet):
+        rule_set = load_rule_set(rule_set, rules_directory)
+    if engine is None:
+        from ..engine import default_engine
+
+        engine = default_engine()
+    return EvaluationContext(
+        study=study,
+        rule_set=rule_set,
+        engine=engine,
+        evaluation_date=evaluation_date or date.today(),
+        catalogue=lambda: available_rule_sets(rules_directory),
+    )
+
+
 def evaluate(
     study: Study,
     rule_set: RuleSet | str | None = None,
@@ -93,19 +116,12 @@ def evaluate(
     ``evaluation_date`` is the application date that ages and validity are measured against
     (default: today). ``engine`` defaults to the process-wide engine on the bundled dataset.
     """
-    if not isinstance(rule_set, RuleSet):
-        rule_set = load_rule_set(rule_set, rules_directory)
-    if engine is None:
-        from ..engine import default_engine
+    return evaluate_context(make_context(study, rule_set, engine, evaluation_date, rules_directory))
 
-        engine = default_engine()
-    ctx = EvaluationContext(
-        study=study,
-        rule_set=rule_set,
-        engine=engine,
-        evaluation_date=evaluation_date or date.today(),
-        catalogue=lambda: available_rule_sets(rules_directory),
-    )
+
+def evaluate_context(ctx: EvaluationContext) -> Evaluation:
+    """Run every rule of ``ctx.rule_set`` on ``ctx.study`` (see :func:`evaluate`)."""
+    study, rule_set = ctx.study, ctx.rule_set
     findings = []
     for rule in rule_set.rules:
         outcome = _outcome(ctx, rule)
