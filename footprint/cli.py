@@ -18,6 +18,7 @@ from .errors import FootprintError
 COMMAND_MODULES = (
     "footprint.commands.calc",
     "footprint.commands.datasets",
+    "footprint.commands.check",
 )
 
 
