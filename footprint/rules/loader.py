@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -247,8 +248,22 @@ def load_rule_set(name: str | Path | None = None, directory: Path | str | None =
     :class:`RuleSetError` naming the file (and the rule, when one is at fault).
     """
     directory = Path(directory) if directory is not None else label_rules_dir()
-    path = _path_for(name or "gba-general", directory)
-    return _load(path.resolve(), ())
+    path = _path_for(name or "gba-general", directory).resolve()
+    return _load_cached(path, _fingerprint(path.parent))
+
+
+def _fingerprint(directory: Path) -> tuple:
+    """Names, sizes and modification times of the folder's rule files: a changed file reloads."""
+    entries = []
+    for candidate in sorted(directory.glob("*.y*ml")):
+        stat = candidate.stat()
+        entries.append((candidate.name, stat.st_size, stat.st_mtime_ns))
+    return tuple(entries)
+
+
+@lru_cache(maxsize=32)
+def _load_cached(path: Path, fingerprint: tuple) -> RuleSet:
+    return _load(path, ())
 
 
 def _load(path: Path, chain: tuple[Path, ...]) -> RuleSet:
