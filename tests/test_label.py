@@ -1,0 +1,140 @@
+"""The label: rounding that never understates, content from an eligible study, SVG/PNG, real QR decoding."""
+
+from __future__ import annotations
+
+import io
+import json
+import xml.etree.ElementTree as ET
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from footprint.label import LabelError, build_label, check_payload, expiry_for
+from footprint.label_render import render_png, render_svg, write_label
+from footprint.label_value import label_value_text, round_label_value
+
+from .study_fixtures import EVALUATION_DATE, LOCATION_TOTAL, MARKET_TOTAL, build_study, lamp_study_data, market_study_data, study_dataset, study_engine  # noqa: F401
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1.23, "1.23"),
+        (1.2300000000000002, "1.23"),  # float noise is not rounded up
+        (1.2299999999999998, "1.23"),
+        (1.2301, "1.24"),  # a real excess is
+        (6.819490000000001, "6.82"),
+        (9.996, "10.0"),
+        (1234.1, "1240"),
+        (0.0012301, "0.00124"),
+        (1.2, "1.20"),
+        (0.0, "0"),
+    ],
+)
+def test_rounding_never_understates(value, text):
+    assert label_value_text(value) == text
+    assert round_label_value(value) >= Decimal(f"{value:.9g}")
+
+
+@pytest.fixture(scope="module")
+def market_study(study_engine):
+    return build_study(study_engine, market_study_data())
+
+
+@pytest.fixture(scope="module")
+def label(study_engine, market_study):
+    return build_label(market_study, study_engine, evaluation_date=EVALUATION_DATE)
+
+
+def test_label_value_is_the_engine_total_rounded_up(label, study_engine, market_study):
+    from footprint.study_compute import recompute
+
+    total = recompute(market_study, study_engine).total_kgco2e
+    assert total == pytest.approx(MARKET_TOTAL, rel=1e-12)
+    assert label.total_kgco2e == total
+    assert label.value_text == label_value_text(total) == "5.92"
+    assert label.value >= Decimal(repr(total))
+    assert label.unit_text == "kg CO2e / 1 piece"
+    assert label.basis == "market" and label.location_based_text == label_value_text(LOCATION_TOTAL)
+    assert (label.boundary.en, label.boundary.zh) == ("cradle-to-gate", "从摇篮到大门")
+    assert label.certificate_no == "GBA-CFP-2025-0042" and label.body.zh == "测试认证有限公司"
+    assert label.issue_date == date(2025, 4, 1) and label.expiry_date == date(2027, 3, 31)
+
+
+def test_svg_shows_the_value_unit_boundary_in_both_languages(label):
+    root = ET.fromstring(render_svg(label).encode("utf-8"))
+    texts = {element.get("id"): element.text for element in root.iter(f"{SVG}text")}
+    assert texts["label-value"] == label.value_text
+    assert texts["label-unit"] == "kg CO2e / 1 piece"
+    assert texts["label-boundary"] == "从摇篮到大门 · cradle-to-gate"
+    assert "GBA-CFP-2025-0042" in texts["label-certificate"]
+    assert texts["label-title-zh"] == "粤港澳大湾区碳足迹标识" and texts["label-title"] == "GBA Carbon Footprint Label"
+    assert root.find(f".//{SVG}g[@id='label-qr']") is not None
+
+
+def test_png_qr_decodes_with_a_real_decoder_and_its_hash_matches(label, market_study, study_dataset):
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+
+    png = render_png(label)
+    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.data)))
+    assert len(results) == 1
+    payload = check_payload(results[0].text, market_study)
+    assert payload["study_sha256"] == market_study.sha256()
+    assert payload["value"] == label.value_text == "5.92"
+    assert payload["unit"] == "kg CO2e / 1 piece"
+    assert payload["study"] == "TEST-LAMP-2024" and payload["cert"] == "GBA-CFP-2025-0042"
+    assert payload["dataset"] == {"id": "study-test", "version": "0.0.1", "sha256": study_dataset.sha256}
+    assert payload["rules"] == {"id": "gba-general", "version": "1.0.0"}
+
+
+def test_svg_qr_matches_the_png_qr(label):
+    """The SVG's QR path is drawn from the same segno matrix (decoded through a raster)."""
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image, ImageDraw
+
+    from footprint.label_render import qr_code
+
+    matrix = list(qr_code(label).matrix_iter(scale=1, border=4))
+    image = Image.new("L", (len(matrix) * 4, len(matrix) * 4), 255)
+    draw = ImageDraw.Draw(image)
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if dark:
+                draw.rectangle((c * 4, r * 4, c * 4 + 3, r * 4 + 3), fill=0)
+    assert zxingcpp.read_barcodes(image)[0].text == label.payload_text
+
+
+def test_payload_of_another_study_version_is_refused(label, market_study):
+    changed = market_study.model_copy(update={"title": "edited after certification"})
+    with pytest.raises(LabelError, match="another version"):
+        check_payload(label.payload_text, changed)
+    with pytest.raises(LabelError, match="does not hold"):
+        check_payload("https://example.invalid", market_study)
+
+
+def test_ineligible_study_gets_no_label_but_a_preview(study_engine):
+    data = lamp_study_data()
+    data["offsets_kgco2e"] = 1.0
+    study = build_study(study_engine, data)
+    with pytest.raises(LabelError, match="GBA-OFF-001"):
+        build_label(study, study_engine, evaluation_date=EVALUATION_DATE)
+    preview = build_label(study, study_engine, evaluation_date=EVALUATION_DATE, require_eligible=False)
+    assert preview.payload["preview"] is True
+    assert "PREVIEW" in render_svg(preview)
+
+
+def test_location_based_label_and_files(study_engine, tmp_path):
+    label = build_label(build_study(study_engine, lamp_study_data()), study_engine, evaluation_date=EVALUATION_DATE)
+    assert label.value_text == "6.82" and label.location_based_text is None
+    svg, png = write_label(label, tmp_path)
+    assert svg.read_text(encoding="utf-8").startswith("<?xml") and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads(label.payload_text)["basis"] == "location"
+
+
+def test_expiry_is_the_day_before_the_anniversary():
+    assert expiry_for(date(2025, 4, 1), 2) == date(2027, 3, 31)
+    assert expiry_for(date(2024, 2, 29), 2) == date(2026, 2, 27)
