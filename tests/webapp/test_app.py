@@ -1,0 +1,254 @@
+"""The web form driven through Streamlit's AppTest: entries → the engine's own numbers.
+
+Every total is compared with ``FootprintEngine.calculate`` on the same BOM built directly with
+``footprint.bom.bom_from_data``, so the app can never show a number of its own making.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from footprint.bom import bom_from_data
+
+from .helpers import calculate, edit_grid, new_app, outcome, pick, texts
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def engine():
+    from webapp.config import engine_for
+
+    return engine_for(None)  # the bundled GBA dataset, as `streamlit run app.py` uses
+
+
+def _bom(lines, product="Bracket", declared="1 piece", mass=0.5, grid=None):
+    data = {"product": product, "declared_unit": {"quantity": declared, "mass_kg_per_piece": mass}, "lines": lines}
+    if grid:
+        data["grid"] = grid
+    return bom_from_data(data)
+
+
+def _fill_product(at, name="Bracket", mass=0.5):
+    at.text_input(key="f.product_name").input(name)
+    at.number_input(key="f.mass_kg_per_piece").set_value(mass)
+    return at.run()
+
+
+def test_pick_activities_set_amounts_and_total_equals_engine(engine):
+    at = _fill_product(new_app("en"))
+    pick(at, "aluminium extruded", "AL-EXTR-GBA", 0.3, unit="kg")
+    pick(at, "注塑", "PP-PART-GBA", 120, unit="g")
+    pick(at, "truck", "FRT-TRK-MED-DIESEL-CN", 0.42, unit="kg", distance=150)
+    at.number_input(key="f.electricity_amount").set_value(0.25).run()
+    calculate(at)
+    result = outcome(at).result
+    expected = engine.calculate(
+        _bom(
+            [
+                {"id": "M1", "activity_id": "AL-EXTR-GBA", "amount": 0.3, "unit": "kg", "stage": "raw_materials"},
+                {"id": "M2", "activity_id": "PP-PART-GBA", "amount": 120, "unit": "g", "stage": "purchased_parts"},
+                {"id": "ELEC", "activity_id": "ELEC-SITE", "amount": 0.25, "unit": "kWh", "stage": "manufacturing_energy", "data_type": "primary"},
+                {"id": "T1", "activity_id": "FRT-TRK-MED-DIESEL-CN", "amount": 0.42, "unit": "kg", "distance_km": 150, "stage": "inbound_transport"},
+            ]
+        ),
+        grid=engine.dataset.default_site_grid,
+    )
+    assert result.total_kgco2e == pytest.approx(expected.total_kgco2e, rel=1e-12)
+    assert {line.activity_id for line in result.lines} == {"AL-EXTR-GBA", "PP-PART-GBA", "ELEC-SITE", "FRT-TRK-MED-DIESEL-CN"}
+    shown = at.metric[0].value
+    assert shown == f"{expected.total_kgco2e:.4g}"
+    # lines went to the grids of their sections
+    assert [r["activity_id"] for r in at.session_state["base.materials"]] == ["AL-EXTR-GBA", "PP-PART-GBA"]
+    assert [r["distance_km"] for r in at.session_state["base.transport"]] == ["150"]
+
+
+def test_grid_edits_survive_reruns_and_language_switch(engine):
+    at = _fill_product(new_app("en"))
+    edit_grid(
+        at,
+        "materials",
+        added=[
+            {"activity_id": "CU-CATH-CN", "amount": "0.05", "unit": "kg", "stage": "raw_materials"},
+            {"activity_id": "PAPER-CORR-CN", "amount": "30", "unit": "g", "stage": "packaging"},
+        ],
+    )
+    edit_grid(at, "energy", added=[{"activity_id": "FUEL-NG-COMB-CN", "amount": "0.01", "unit": "m3"}])
+    calculate(at)
+    before = outcome(at).result.total_kgco2e
+    expected = engine.calculate(
+        _bom(
+            [
+                {"id": "M1", "activity_id": "CU-CATH-CN", "amount": 0.05, "unit": "kg", "stage": "raw_materials"},
+                {"id": "M2", "activity_id": "PAPER-CORR-CN", "amount": 30, "unit": "g", "stage": "packaging"},
+                {"id": "F1", "activity_id": "FUEL-NG-COMB-CN", "amount": 0.01, "unit": "m3", "stage": "manufacturing_energy"},
+            ]
+        )
+    )
+    assert before == pytest.approx(expected.total_kgco2e, rel=1e-12)
+
+    at.radio(key="lang").set_value("zh-Hans").run()
+    assert not at.exception
+    assert at.title[0].value.startswith("产品碳足迹")
+    assert at.button(key="btn.calculate").label == "计算碳足迹"
+    calculate(at)
+    assert outcome(at).result.total_kgco2e == before  # the entries survived the switch
+    at.radio(key="lang").set_value("zh-Hant").run()
+    assert "產品碳足跡" in at.title[0].value
+    calculate(at)
+    assert outcome(at).result.total_kgco2e == before
+
+
+def test_switch_grid_changes_total_like_the_engine(engine):
+    at = _fill_product(new_app("en"))
+    pick(at, "extruded", "AL-EXTR-GBA", 0.3, unit="kg")
+    at.number_input(key="f.electricity_amount").set_value(2.0).run()
+    totals = {}
+    for grid in ("ELEC-SZ-2023-LCA", "ELEC-HK-CLP-2024-LCA", "ELEC-HK-HKE-2024-LCA", "ELEC-MO-2023-LCA"):
+        at.selectbox(key="f.grid").select(grid).run()
+        calculate(at)
+        result = outcome(at).result
+        assert result.grid == grid
+        bom = _bom(
+            [
+                {"id": "M1", "activity_id": "AL-EXTR-GBA", "amount": 0.3, "unit": "kg", "stage": "raw_materials"},
+                {"id": "ELEC", "activity_id": "ELEC-SITE", "amount": 2, "unit": "kWh", "stage": "manufacturing_energy", "data_type": "primary"},
+            ]
+        )
+        assert result.total_kgco2e == pytest.approx(engine.calculate(bom, grid=grid).total_kgco2e, rel=1e-12)
+        totals[grid] = result.total_kgco2e
+    assert totals["ELEC-HK-HKE-2024-LCA"] > totals["ELEC-HK-CLP-2024-LCA"]  # HK Electric is coal-heavier
+    assert len(set(totals.values())) == 4
+
+
+def test_electricity_for_the_period_is_divided_by_volume(engine):
+    at = _fill_product(new_app("en"))
+    at.radio(key="f.electricity_basis").set_value("period")
+    at.number_input(key="f.electricity_amount").set_value(12000.0)
+    at.run()
+    calculate(at)
+    assert any("production volume" in issue.message for issue in outcome(at).issues)
+    assert outcome(at).result is None
+    at.number_input(key="f.production_volume").set_value(48000.0).run()
+    calculate(at)
+    bom = _bom([{"id": "ELEC", "activity_id": "ELEC-SITE", "amount": 0.25, "unit": "kWh", "stage": "manufacturing_energy", "data_type": "primary"}])
+    assert outcome(at).result.total_kgco2e == pytest.approx(engine.calculate(bom).total_kgco2e, rel=1e-12)
+
+
+BAD_CSV = """# product: Bad bracket
+# declared_unit: 1 piece
+# mass_kg_per_piece: 0.5
+id,parent,activity_id,amount,unit,stage,data_type,distance_km,description
+AL,,AL-EXTR-GBA,0.3,kg,raw_materials,secondary,,fine
+NEG,,PP-PART-GBA,-2,kg,purchased_parts,,,negative amount
+UNK,,NO-SUCH-ACTIVITY,1,kg,raw_materials,,,unknown activity
+BADU,,CU-CATH-CN,1,T,raw_materials,,,tesla is not a unit
+TRK,,FRT-TRK-MED-DIESEL-CN,0.3,kg,inbound_transport,,80,fine
+""".encode("utf-8")
+
+
+def test_upload_with_bad_rows_keeps_every_row_and_shows_why(engine):
+    at = new_app("en")
+    at.file_uploader(key="upload.bom").set_value(("bad.csv", BAD_CSV, "text/csv")).run()
+    assert not at.exception
+    report = at.session_state["upload.report"]
+    assert report["loaded"] and report["lines"] == 5
+    messages = " ".join(issue[4] for issue in report["issues"])
+    assert "negative" in messages and "T" in messages
+    # every row is in a grid, as typed; the bad ones are not dropped
+    materials = at.session_state["base.materials"]
+    assert [r["id"] for r in materials] == ["AL", "NEG", "UNK", "BADU"]
+    assert [r["activity_id"] for r in at.session_state["base.transport"]] == ["FRT-TRK-MED-DIESEL-CN"]
+    assert at.text_input(key="f.product_name").value == "Bad bracket"
+    # the grid's problems are shown with row, field and reason, and nothing is computed
+    errors = texts(at.error)
+    assert "row 2" in errors and "amount" in errors.lower() and "negative" in errors
+    assert "row 4" in errors and "“T”" in errors
+    calculate(at)
+    issues = outcome(at).issues
+    assert outcome(at).result is None
+    located = {(i.section, i.row, i.field) for i in issues}
+    assert ("materials", 1, "amount") in located
+    assert ("materials", 3, "unit") in located
+    # unknown activity ids are checked against the dataset once the rows parse
+    edit_grid(at, "materials", edited={1: {"amount": "2"}, 3: {"unit": "kg"}})
+    calculate(at)
+    assert [(i.section, i.row, i.field, i.value) for i in outcome(at).issues] == [("materials", 2, "activity_id", "NO-SUCH-ACTIVITY")]
+    assert "unknown activity id" in texts(at.error)
+    edit_grid(at, "materials", edited={1: {"amount": "2"}, 3: {"unit": "kg"}}, deleted=[2])  # the editor's state is cumulative
+    calculate(at)
+    assert outcome(at).ok
+
+
+def test_upload_good_bom_matches_reading_it_directly(engine):
+    from footprint.bom_io import read_bom
+
+    from webapp.main import EXAMPLE_BOM
+
+    data = EXAMPLE_BOM.read_bytes()
+    at = new_app("zh-Hans")
+    at.file_uploader(key="upload.bom").set_value(("led-lamp-bom.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert at.session_state["upload.report"]["issues"] == []
+    assert at.session_state["f.electricity_amount"] == pytest.approx(0.08)
+    assert at.session_state["f.grid"] == "ELEC-SZ-2023-LCA"
+    calculate(at)
+    bom = read_bom(data, "led-lamp-bom.csv")
+    expected = engine.calculate(bom, grid=bom.grid)
+    result = outcome(at).result
+    assert result.total_kgco2e == pytest.approx(expected.total_kgco2e, rel=1e-12)
+    assert {l.path for l in result.lines} == {l.path for l in expected.lines}  # sub-assembly kept
+    assert "碳足迹" in at.metric[0].label
+
+
+def test_findings_are_shown_with_pass_and_fail(engine):
+    at = new_app("en")
+    at.button(key="btn.example").click().run()
+    calculate(at)
+    result = outcome(at)
+    assert result.evaluation is not None
+    verdicts = {f.verdict.value for f in result.evaluation.findings}
+    assert {"pass", "fail"} <= verdicts
+    frames = [df.value for df in at.dataframe]
+    findings = next(frame for frame in frames if "Rule" in frame.columns)
+    assert set(findings["Result"]) >= {"pass", "fail"}
+    assert any(rule.startswith("GBA-") for rule in findings["Rule"])
+    assert result.study.declared is not None
+    assert result.study.declared.total_kgco2e == result.result.total_kgco2e
+
+
+def test_study_details_missing_are_listed_but_total_still_shown(engine):
+    at = _fill_product(new_app("en"))
+    pick(at, "extruded", "AL-EXTR-GBA", 0.3, unit="kg")
+    calculate(at)
+    result = outcome(at)
+    assert result.ok and result.evaluation is None
+    assert any(i.field == "applicant.name" for i in result.study_issues)
+    assert "Complete the study details" in texts(at.warning)
+
+
+def test_sessions_do_not_see_each_other():
+    first = _fill_product(new_app("en"), name="First product")
+    pick(first, "extruded", "AL-EXTR-GBA", 1.0, unit="kg")
+    second = new_app("en")
+    assert second.session_state["base.materials"] == []
+    assert second.text_input(key="f.product_name").value == ""
+    calculate(first)
+    assert "outcome" not in second.session_state
+
+
+def test_no_brightway_project_switch_or_write_from_sessions(engine):
+    import bw2data as bd
+
+    from footprint.background import cache_dir
+
+    current = bd.projects.current
+    databases = sorted(cache_dir().rglob("*.db"))
+    stamps = {path: path.stat().st_mtime_ns for path in databases}
+    at = new_app("en")
+    at.button(key="btn.example").click().run()
+    calculate(at)
+    at.selectbox(key="f.grid").select("ELEC-HK-CLP-2024-LCA").run()
+    calculate(at)
+    assert bd.projects.current == current
+    assert {path: path.stat().st_mtime_ns for path in databases} == stamps

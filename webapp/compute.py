@@ -1,0 +1,106 @@
+"""One calculation for one form: validate, compute with the engine, judge, in that order.
+
+Why a plain function: the "Calculate" button, the tests and the benchmark all run exactly this,
+without Streamlit. Every number comes from the footprint package (engine, study recomputation,
+Monte Carlo, scenarios, label rules, label); this module only sequences the calls and collects
+what each one returned or the problems it reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from footprint.errors import FootprintError, InputError
+
+from . import integrations
+from .state import FormIssue, StudyForm, build_bom, build_study
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class Outcome:
+    """What one press of "Calculate" produced (kept in the session until the next one)."""
+
+    fingerprint: str
+    issues: list[FormIssue] = field(default_factory=list)
+    study_issues: list[FormIssue] = field(default_factory=list)
+    bom: Any = None
+    study: Any = None
+    computation: Any = None  # footprint.study_compute.StudyComputation
+    result: Any = None  # the headline FootprintResult
+    location: Any = None  # the location-based FootprintResult
+    uncertainty: Any = None  # integrations.Uncertainty
+    alternatives: list = field(default_factory=list)  # integrations.Alternative
+    evaluation: Any = None  # footprint.rules Evaluation
+    label: Any = None  # integrations.LabelImages
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (English, Chinese) remarks
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None
+
+
+def fingerprint(form: StudyForm, grid_default: str = "") -> str:
+    """A hash of the entries, to tell whether a shown result is still up to date."""
+    payload = json.dumps(form.to_dict(), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(f"{grid_default}|{payload}".encode()).hexdigest()[:16]
+
+
+def _issue_from_error(error: FootprintError, section: str) -> list[FormIssue]:
+    if isinstance(error, InputError):
+        return [FormIssue(section, None, i.field, i.value, i.message, i.message_zh) for i in error.issues]
+    return [FormIssue(section, None, None, None, str(error), str(error))]
+
+
+def calculate(
+    form: StudyForm,
+    engine,
+    *,
+    uncertainty: bool = True,
+    rules: bool = True,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Validate the form and compute everything the results screen shows."""
+    started = time.perf_counter()
+    report = progress or (lambda fraction, what: None)
+    outcome = Outcome(fingerprint=fingerprint(form))
+    bom, _, issues = build_bom(form, engine.dataset)
+    outcome.issues = issues
+    if bom is None:
+        outcome.seconds = time.perf_counter() - started
+        return outcome
+    outcome.bom = bom
+    report(0.1, "footprint")
+    loaded_rules = integrations.rule_set(form.rule_set) if rules else None
+    study, study_issues = build_study(form, bom, loaded_rules.pcr_id if loaded_rules is not None else None)
+    outcome.study_issues = study_issues
+    try:
+        if study is not None:
+            judgement = integrations.judge(study, engine, loaded_rules)
+            outcome.study = judgement.study
+            outcome.computation = judgement.computation
+            outcome.evaluation = judgement.evaluation
+            outcome.notes.extend(judgement.notes)
+            outcome.result = judgement.computation.headline
+            outcome.location = judgement.computation.location
+            if judgement.label is not None:
+                outcome.label = integrations.label_images(judgement.label)
+        else:
+            outcome.result = outcome.location = engine.calculate(bom, grid=form.grid or None)
+    except FootprintError as error:
+        outcome.issues = _issue_from_error(error, "bom")
+        outcome.seconds = time.perf_counter() - started
+        return outcome
+    if uncertainty:
+        report(0.4, "uncertainty")
+        outcome.uncertainty = integrations.uncertainty(engine, bom, outcome.result, form.grid or None, progress=lambda f: report(0.4 + 0.5 * f, "uncertainty"))
+        outcome.alternatives = integrations.alternatives(engine, bom, outcome.result, form.grid or None)
+    report(1.0, "done")
+    outcome.seconds = time.perf_counter() - started
+    return outcome

@@ -1,0 +1,203 @@
+"""The page: sidebar (language, study file, dataset), input tabs, Calculate, results.
+
+Everything a user enters is kept per session in ``st.session_state``; the engine and the
+activity catalogue are shared read-only through ``st.cache_resource``. No Brightway project is
+switched and nothing is written to its database from here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+
+from footprint.bom_io import read_bom
+from footprint.errors import FootprintError, InputError
+
+from . import bom_editor, config, results_view, session
+from .catalog import Catalog
+from .compute import calculate, fingerprint
+from .downloads import safe_filename, study_json, template_bom
+from .state import StudyForm, build_bom, build_study, form_with_bom, load_saved
+from .texts import LANGUAGE_CHOICES, Texts
+
+EXAMPLE_BOM = Path(__file__).resolve().parent.parent / "examples" / "led-lamp-bom.csv"
+
+
+@st.cache_resource(show_spinner=False)
+def load_engine(directory: str | None):
+    return config.engine_for(directory)
+
+
+@st.cache_resource(show_spinner=False)
+def load_catalog(directory: str | None) -> Catalog:
+    return Catalog(load_engine(directory))
+
+
+def new_form(catalog: Catalog) -> StudyForm:
+    return StudyForm(grid=catalog.default_grid)
+
+
+def example_form(catalog: Catalog) -> StudyForm:
+    """The LED lamp of examples/ (or the template BOM) with filled-in study details."""
+    try:
+        bom = read_bom(EXAMPLE_BOM) if EXAMPLE_BOM.exists() else template_bom()
+    except FootprintError:
+        bom = template_bom()
+    year = date.today().year - 1
+    base = StudyForm(
+        grid=bom.grid or catalog.default_grid,
+        product_name_zh="A60 LED 球泡灯 9W E27",
+        product_model="A60-9W-E27",
+        applicant="Example Lighting (Shenzhen) Co., Ltd.",
+        site_name="Bao'an plant",
+        site_address="Bao'an District, Shenzhen",
+        site_region="CN-GD",
+        period_start=date(year, 1, 1),
+        period_end=date(year, 12, 31),
+        production_volume=500000.0,
+    )
+    return form_with_bom(base, bom, catalog)
+
+
+# ------------------------------------------------------------------------------ callbacks
+
+
+def _reset(catalog: Catalog) -> None:
+    session.push_form(st.session_state, new_form(catalog))
+    st.session_state.pop("outcome", None)
+    st.session_state.pop("upload.report", None)
+
+
+def _load_example(catalog: Catalog) -> None:
+    session.push_form(st.session_state, example_form(catalog))
+    st.session_state.pop("outcome", None)
+    st.session_state.pop("upload.report", None)
+
+
+def _load_study(catalog: Catalog) -> None:
+    state = st.session_state
+    uploaded = state.get("upload.study")
+    if uploaded is None:
+        return
+    try:
+        form = load_saved(uploaded.getvalue(), catalog, new_form(catalog))
+    except InputError as error:
+        state["study.report"] = ("error", uploaded.name, [(i.field, i.message, i.message_zh) for i in error.issues])
+        return
+    session.push_form(state, form)
+    state.pop("outcome", None)
+    state["study.report"] = ("ok", uploaded.name, [])
+
+
+# ------------------------------------------------------------------------------ page parts
+
+
+def sidebar(engine, catalog: Catalog, t: Texts, form: StudyForm, study) -> None:
+    with st.sidebar:
+        st.radio("语言 · Language", LANGUAGE_CHOICES, key="lang", format_func=Texts.language_name, horizontal=True)
+        st.markdown(f"### {t('sidebar.study')}")
+        left, right = st.columns(2)
+        left.button(t("sidebar.new"), key="btn.new", on_click=_reset, args=(catalog,), width="stretch")
+        right.button(t("sidebar.example"), key="btn.example", on_click=_load_example, args=(catalog,), width="stretch")
+        data, kind = study_json(form, study)
+        name = safe_filename(form.product_name or form.product_name_zh or form.study_id)
+        st.download_button(
+            t("sidebar.save" if kind == "study" else "sidebar.save_draft"),
+            data,
+            file_name=f"{name}.study.json",
+            mime="application/json",
+            key="dl.sidebar_study",
+            icon=":material/save:",
+            width="stretch",
+        )
+        if kind == "draft":
+            st.caption(t("sidebar.draft_note"))
+        st.file_uploader(t("sidebar.load"), type=["json"], key="upload.study", on_change=_load_study, args=(catalog,))
+        report = st.session_state.get("study.report")
+        if report:
+            status, filename, problems = report
+            if status == "ok":
+                st.success(t("sidebar.loaded", name=filename))
+            else:
+                st.error(t("sidebar.load_failed", name=filename) + "\n\n" + "\n".join(f"- `{f or ''}` {t.pick(m, mz)}" for f, m, mz in problems))
+        st.markdown(f"### {t('sidebar.dataset')}")
+        dataset = engine.dataset
+        st.markdown(f"**{dataset.title_zh or dataset.title}**  \n{dataset.title}")
+        st.caption(
+            t(
+                "sidebar.dataset_facts",
+                id=dataset.id,
+                version=dataset.version,
+                activities=len(dataset.activities),
+                sha=dataset.sha256[:12],
+                method=engine.background.methods[engine.method_id].name,
+            )
+        )
+        st.caption(t("sidebar.privacy"))
+
+
+def issue_summary(t: Texts, issues) -> None:
+    counts: dict[str, int] = {}
+    for issue in issues:
+        counts[issue.section] = counts.get(issue.section, 0) + 1
+    parts = [f"{t(f'section.{section}')}: {count}" for section, count in counts.items()]
+    st.error(t("issue.summary", count=len(issues), where="; ".join(parts)), icon="⚠️")
+    general = [i for i in issues if i.section == "bom"]
+    for issue in general:
+        where = f"`{issue.field}` " if issue.field else ""
+        st.markdown(f"- {where}{issue.text(t.language)}")
+
+
+def main() -> None:
+    st.set_page_config(page_title="GBA 产品碳足迹 · Product Carbon Footprint", page_icon="🌿", layout="wide")
+    directory = config.dataset_dir()
+    with st.spinner("Loading the GBA dataset · 正在加载大湾区数据集…"):
+        engine = load_engine(directory)
+        catalog = load_catalog(directory)
+    state = st.session_state
+    if not state.get("form_ready"):
+        session.push_form(state, new_form(catalog))
+    state.setdefault("lang", "zh-Hans")
+    t = Texts(state["lang"])
+
+    form = session.read_form(state)
+    bom, _, live_issues = build_bom(form, engine.dataset)
+    study = build_study(form, bom)[0] if bom is not None else None
+    sidebar(engine, catalog, t, form, study)
+    t = Texts(state["lang"])
+
+    st.title(t("title"))
+    st.caption(t("subtitle"))
+    shown_issues = [i for i in live_issues if i.section != "bom"]
+    if shown_issues:
+        issue_summary(t, shown_issues)
+    tabs = st.tabs([t("tab.product"), t("tab.materials"), t("tab.energy"), t("tab.emissions")])
+    with tabs[0]:
+        bom_editor.product_tab(t, live_issues)
+    with tabs[1]:
+        bom_editor.materials_tab(catalog, t, live_issues)
+    with tabs[2]:
+        bom_editor.energy_tab(catalog, t, live_issues)
+    with tabs[3]:
+        bom_editor.emissions_tab(catalog, t, live_issues)
+
+    form = session.read_form(state)
+    st.divider()
+    if st.button(t("calculate"), key="btn.calculate", type="primary", icon=":material/calculate:"):
+        bar = st.progress(0.0, text=t("progress.start"))
+
+        def progress(fraction: float, what: str) -> None:
+            bar.progress(min(1.0, max(0.0, fraction)), text=t(f"progress.{what}"))
+
+        state["outcome"] = calculate(form, engine, progress=progress)
+        bar.empty()
+    outcome = state.get("outcome")
+    if outcome is None:
+        st.info(t("results.empty"), icon="👆")
+        return
+    if not outcome.ok:
+        issue_summary(t, outcome.issues)
+        return
+    results_view.results(outcome, form, catalog, engine, t, stale=outcome.fingerprint != fingerprint(form))

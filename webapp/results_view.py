@@ -1,0 +1,273 @@
+"""Results screens: total with its 95 % interval, contributions (charts), hotspots and what
+would change, data quality, label-rule findings, the label preview, and the downloads."""
+
+from __future__ import annotations
+
+import base64
+
+import pandas as pd
+import streamlit as st
+
+from footprint.dataset import STAGES
+
+from . import charts, downloads, integrations
+from .catalog import Catalog
+from .compute import Outcome
+from .state import StudyForm
+from .texts import Texts
+
+VERDICT_ICONS = {"pass": "✅", "fail": "❌", "not_applicable": "➖", "needs_evidence": "📎"}
+
+
+def fmt(value: float | None, digits: int = 4) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.{digits}g}"
+
+
+def line_name(catalog: Catalog, t: Texts):
+    return lambda line: catalog.name(line.activity_id, t.language) if line.activity_id in catalog.options else line.activity_id
+
+
+def headline(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
+    result = outcome.result
+    unit_text = t.common("unit_text", declared_unit=result.declared_unit)
+    cols = st.columns(3)
+    cols[0].metric(t("results.total"), f"{fmt(result.total_kgco2e)}", help=unit_text, border=True)
+    cols[0].caption(unit_text)
+    if outcome.uncertainty is not None:
+        u = outcome.uncertainty
+        cols[1].metric(t("results.interval"), f"{fmt(u.low, 3)} – {fmt(u.high, 3)}", border=True)
+        cols[1].caption(t("results.interval_note", iterations=u.iterations))
+    else:
+        cols[1].metric(t("results.interval"), "—", border=True)
+        cols[1].caption(t("results.interval_unavailable"))
+    computation = outcome.computation
+    if computation is not None and computation.market is not None:
+        cols[2].metric(t("results.location_based"), fmt(computation.location.total_kgco2e), border=True)
+        cols[2].caption(t("results.market_note", market=fmt(computation.market.total_kgco2e), basis=t(f"results.basis_{computation.basis}")))
+    else:
+        grid = catalog.options.get(result.grid)
+        cols[2].metric(t("results.grid"), f"{grid.kgco2e_per_unit:.3f}" if grid else result.grid, border=True, help=t("results.grid_help"))
+        cols[2].caption(f"{catalog.name(result.grid, t.language)} · {result.method.get('name', '')}")
+
+
+def stage_section(outcome: Outcome, t: Texts) -> None:
+    result = outcome.result
+    kind = st.radio(t("chart.kind"), ("bar", "waterfall"), key="chart.kind", horizontal=True, format_func=lambda v: t(f"chart.kind_{v}"), label_visibility="collapsed")
+    figure = charts.stage_bar(result, t.stage, t) if kind == "bar" else charts.stage_waterfall(result, t.stage, t)
+    st.plotly_chart(figure, width="stretch", key=f"chart.stages.{kind}")
+    total = result.total_kgco2e
+    frame = pd.DataFrame(
+        [
+            {t("table.stage"): t.stage(stage), "kg CO2e": result.by_stage[stage], t("table.share"): result.by_stage[stage] / total if total else 0.0}
+            for stage in STAGES
+            if stage in result.by_stage
+        ]
+    )
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={"kg CO2e": st.column_config.NumberColumn(format="%.4g"), t("table.share"): st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
+    )
+
+
+def lines_table(outcome: Outcome, catalog: Catalog, t: Texts) -> pd.DataFrame:
+    rows = []
+    for line in outcome.result.lines:
+        rows.append(
+            {
+                t("table.line"): line.path,
+                t("table.name"): catalog.name(line.activity_id, t.language),
+                t("table.other_name"): catalog.other_name(line.activity_id, t.language),
+                t("table.stage"): t.stage(line.stage),
+                t("table.amount"): f"{fmt(line.amount)} {line.unit}",
+                t("table.data_type"): t(f"data_type.{line.data_type}"),
+                "kg CO2e": line.kgco2e,
+                t("table.share"): line.share,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def lines_section(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
+    st.plotly_chart(charts.line_treemap(outcome.result, t.stage, line_name(catalog, t), t), width="stretch", key="chart.treemap")
+    st.dataframe(
+        lines_table(outcome, catalog, t),
+        hide_index=True,
+        width="stretch",
+        column_config={"kg CO2e": st.column_config.NumberColumn(format="%.4g"), t("table.share"): st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
+    )
+
+
+def hotspots_section(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
+    result = outcome.result
+    st.markdown(f"##### {t('hotspots.top')}")
+    for rank, line in enumerate(result.hotspots(5), start=1):
+        st.markdown(
+            f"**{rank}. {catalog.name(line.activity_id, t.language)}** (`{line.path}`) — "
+            f"{fmt(line.kgco2e)} kg CO2e · {line.share:.0%}"
+        )
+    st.markdown(f"##### {t('hotspots.what_if')}")
+    if not outcome.alternatives:
+        st.info(t("hotspots.no_alternatives"))
+        return
+    rows = []
+    for alt in outcome.alternatives:
+        rows.append(
+            {
+                t("table.line"): alt.line,
+                t("hotspots.switch"): t.pick(alt.label_en, alt.label_zh) or f"{alt.activity_id} → {alt.alternative_id}",
+                t("hotspots.new_total"): alt.kgco2e_after,
+                t("hotspots.change"): alt.change_kgco2e,
+                t("hotspots.change_pct"): alt.change_kgco2e / alt.kgco2e_before if alt.kgco2e_before else 0.0,
+            }
+        )
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            t("hotspots.new_total"): st.column_config.NumberColumn(format="%.4g"),
+            t("hotspots.change"): st.column_config.NumberColumn(format="%+.4g"),
+            t("hotspots.change_pct"): st.column_config.NumberColumn(format="percent"),
+        },
+    )
+
+
+def data_quality_section(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
+    result = outcome.result
+    total = result.total_kgco2e
+    primary = sum(line.kgco2e for line in result.lines if line.data_type == "primary")
+    share = outcome.computation.primary_data_share_pct() / 100 if outcome.computation is not None else (primary / total if total else 0.0)
+    cols = st.columns(3)
+    cols[0].metric(t("dq.primary_share"), f"{share:.0%}", border=True)
+    cols[1].metric(t("dq.lines"), t("dq.lines_value", primary=sum(1 for l in result.lines if l.data_type == "primary"), total=len(result.lines)), border=True)
+    cols[2].metric(t("dq.biogenic"), f"{fmt(result.biogenic_co2_kg, 3)} kg", help=t("dq.biogenic_help"), border=True)
+    dataset = catalog.dataset
+    rows = []
+    for line in sorted(result.lines, key=lambda l: -abs(l.kgco2e)):
+        tags = sorted({e.tag for e in dataset.exchanges_of(line.activity_id)}) if dataset.has_activity(line.activity_id) else []
+        rows.append(
+            {
+                t("table.line"): line.path,
+                t("table.name"): catalog.name(line.activity_id, t.language),
+                t("table.data_type"): t(f"data_type.{line.data_type}"),
+                t("dq.tags"): " ".join(t(f"dq.tag_{tag}") for tag in tags),
+                t("table.share"): line.share,
+            }
+        )
+    st.caption(t("dq.tags_help"))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={t("table.share"): st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
+
+
+def findings_section(outcome: Outcome, t: Texts) -> None:
+    evaluation = outcome.evaluation
+    if evaluation is None:
+        if outcome.study_issues:
+            st.warning(t("findings.need_study"), icon="📝")
+            for issue in outcome.study_issues:
+                st.markdown(f"- `{issue.field or ''}` {issue.text(t.language)}")
+        for english, chinese in outcome.notes:
+            st.info(t.pick(english, chinese))
+        return
+    status = evaluation.status
+    message = t(f"findings.status_{status}")
+    (st.success if evaluation.eligible else st.warning if status == "pending_evidence" else st.error)(message)
+    for reason in evaluation.reasons:
+        st.markdown(f"- {t.pick(reason.en, reason.zh)}")
+    counts = evaluation.counts
+    st.caption(t("findings.counts", passed=counts.get("pass", 0), failed=counts.get("fail", 0), evidence=counts.get("needs_evidence", 0), na=counts.get("not_applicable", 0)))
+    show_all = st.toggle(t("findings.show_na"), key="findings.show_na")
+    rows = []
+    for finding in evaluation.findings:
+        if finding.verdict.value == "not_applicable" and not show_all:
+            continue
+        rows.append(
+            {
+                "": VERDICT_ICONS.get(finding.verdict.value, ""),
+                t("findings.rule"): finding.rule_id,
+                t("findings.severity"): t(f"findings.severity_{finding.severity.value}"),
+                t("findings.verdict"): t(f"findings.verdict_{finding.verdict.value}"),
+                t("findings.requirement"): t.pick(finding.requirement.en, finding.requirement.zh),
+                t("findings.message"): t.pick(finding.message.en, finding.message.zh),
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def label_section(outcome: Outcome, t: Texts) -> None:
+    label = outcome.label
+    if outcome.evaluation is None:
+        st.info(t("label.need_rules"))
+        return
+    if label is None:
+        st.info(t("label.unavailable"))
+        return
+    if not label.eligible:
+        st.warning(t("label.not_eligible"))
+    if label.svg:
+        encoded = base64.b64encode(label.svg).decode("ascii")
+        st.markdown(f'<img src="data:image/svg+xml;base64,{encoded}" style="max-width:420px;width:100%" alt="label" data-testid="label-preview"/>', unsafe_allow_html=True)
+    elif label.png:
+        st.image(label.png() if callable(label.png) else label.png, width=420)
+    for english, chinese in label.notes:
+        st.caption(t.pick(english, chinese))
+
+
+def downloads_section(outcome: Outcome, form: StudyForm, engine, t: Texts) -> None:
+    """Study JSON now; the workbook, PNG and PDF are drawn when their button is pressed."""
+    name = downloads.safe_filename(form.product_name or form.product_name_zh or form.study_id)
+    data, kind = downloads.study_json(form, outcome.study)
+    cols = st.columns(3)
+    cols[0].download_button(t("downloads.study" if kind == "study" else "downloads.draft"), data, file_name=f"{name}.study.json", mime="application/json", icon=":material/save:", key="dl.study", width="stretch")
+    cols[1].download_button(
+        t("downloads.excel"),
+        lambda: downloads.results_xlsx(outcome.result, t, t.stage, outcome.uncertainty, outcome.evaluation, t.language),
+        file_name=f"{name}-results.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/table:",
+        key="dl.xlsx",
+        width="stretch",
+    )
+    cols[2].download_button(
+        t("downloads.pdf"),
+        lambda: integrations.report_pdf(outcome, engine, t.language),
+        file_name=f"{name}-report-{t.language}.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        key="dl.pdf",
+        width="stretch",
+    )
+    label = outcome.label
+    more = st.columns(3)
+    if label is not None and label.svg:
+        more[0].download_button(t("downloads.label_svg"), label.svg, file_name=f"{name}-label.svg", mime="image/svg+xml", icon=":material/label:", key="dl.svg", width="stretch")
+    if label is not None and label.png:
+        more[1].download_button(t("downloads.label_png"), label.png, file_name=f"{name}-label.png", mime="image/png", icon=":material/image:", key="dl.png", width="stretch")
+    if integrations.has_pact():
+        more[2].download_button(t("downloads.pact"), lambda: integrations.pact_json(outcome, engine) or b"", file_name=f"{name}-pact.json", mime="application/json", icon=":material/share:", key="dl.pact", width="stretch")
+
+
+def results(outcome: Outcome, form: StudyForm, catalog: Catalog, engine, t: Texts, stale: bool) -> None:
+    if stale:
+        st.info(t("results.stale"), icon="🔄")
+    headline(outcome, catalog, t)
+    tabs = st.tabs([t("tab.stages"), t("tab.lines"), t("tab.sankey"), t("tab.hotspots"), t("tab.quality"), t("tab.findings"), t("tab.label")])
+    with tabs[0]:
+        stage_section(outcome, t)
+    with tabs[1]:
+        lines_section(outcome, catalog, t)
+    with tabs[2]:
+        st.plotly_chart(charts.supply_chain_sankey(outcome.result, t.stage, line_name(catalog, t), t), width="stretch", key="chart.sankey")
+    with tabs[3]:
+        hotspots_section(outcome, catalog, t)
+    with tabs[4]:
+        data_quality_section(outcome, catalog, t)
+    with tabs[5]:
+        findings_section(outcome, t)
+    with tabs[6]:
+        label_section(outcome, t)
+    st.markdown(f"#### {t('downloads.title')}")
+    downloads_section(outcome, form, engine, t)

@@ -1,0 +1,158 @@
+"""Uploaded BOM files (CSV, Excel, JSON) into the form, keeping every row of a bad file.
+
+Why: an SME's spreadsheet often has a few bad rows. Refusing the whole file and showing only
+messages would make them retype it, so a file that does not validate is still loaded into the
+grids row by row, exactly as typed, and the problems are listed with the file's row numbers;
+the grid then highlights them on the next calculation. Reading and validation are
+:func:`footprint.bom_io.read_bom`'s; nothing here parses numbers or units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from footprint import bom_io
+from footprint.bom import parse_stage
+from footprint.errors import FootprintError, InputError, RowIssue
+from footprint.units import format_number, parse_number, parse_quantity
+
+from .catalog import SECTION_STAGE, SECTIONS, SITE_ELECTRICITY, Catalog
+from .state import GRID_COLUMNS, StudyForm, clean_row, form_with_bom
+
+HEADER_FIELDS = {"product", "declared_unit", "mass_kg_per_piece"}
+
+
+@dataclass
+class UploadResult:
+    form: StudyForm | None  # the form with the file's rows (None: nothing could be read)
+    issues: list[RowIssue] = field(default_factory=list)  # the file's problems (file row numbers)
+    remarks: list[str] = field(default_factory=list)  # non-fatal notes (ignored columns...)
+    lines: int = 0
+
+
+def _is_header_issue(issue: RowIssue) -> bool:
+    return issue.row is None and (issue.field or "").split(".")[0] in HEADER_FIELDS
+
+
+def _fallback_header(form: StudyForm) -> dict[str, str]:
+    header = {
+        "product": form.product_name or form.product_name_zh or "—",
+        "declared_unit": f"{format_number(form.declared_quantity)} {form.declared_unit}",
+    }
+    if form.declared_unit == "piece":
+        header["mass_kg_per_piece"] = format_number(form.mass_kg_per_piece) if form.mass_kg_per_piece else "1"
+    return header
+
+
+def read_upload(data: bytes, filename: str, form: StudyForm, catalog: Catalog) -> UploadResult:
+    """The form with the uploaded BOM's lines, and the file's problems when it has any.
+
+    A file without product / declared unit keys takes them from the form. A file with bad rows
+    is loaded as typed (see the module docstring) when its table can be read at all.
+    """
+    try:
+        bom = bom_io.read_bom(data, filename)
+    except InputError as error:
+        issues = error.issues
+        if any(_is_header_issue(issue) for issue in issues):
+            try:
+                bom = bom_io.read_bom(data, filename, header=_fallback_header(form))
+            except InputError as retry:
+                issues = [issue for issue in retry.issues if not _is_header_issue(issue)] or retry.issues
+            else:
+                return _loaded(form, bom, catalog, keep_product=True)
+        table = raw_rows(data, filename)
+        if table is None:
+            return UploadResult(form=None, issues=list(issues))
+        meta, raw = table
+        return UploadResult(form=form_with_raw_rows(form, raw, catalog, meta), issues=list(issues), lines=len(raw))
+    return _loaded(form, bom, catalog, keep_product=False)
+
+
+def _loaded(form: StudyForm, bom, catalog: Catalog, keep_product: bool) -> UploadResult:
+    loaded = form_with_bom(form, bom, catalog)
+    if keep_product:
+        data = loaded.to_dict()
+        for key in ("product_name", "declared_quantity", "declared_unit", "mass_kg_per_piece"):
+            data[key] = getattr(form, key)
+        loaded = StudyForm.from_dict(data)
+    return UploadResult(form=loaded, remarks=list(bom.warnings), lines=sum(1 for _ in bom.iter_lines()))
+
+
+def raw_rows(data: bytes, filename: str) -> tuple[dict[str, Any], list[dict[str, str]]] | None:
+    """The table's header keys and data rows as typed, rows keyed by BOM column (None when the
+    table is unreadable).
+
+    Uses bom_io's own table readers so that encodings, delimiters and header spellings are the
+    ones read_bom understands.
+    """
+    try:
+        kind = bom_io._detect_format(data, filename)
+        if kind == "json":
+            return None
+        table = bom_io._read_xlsx(data, filename) if kind == "xlsx" else bom_io._read_csv(data, filename)
+        column_of, problems, _ = bom_io._map_columns(table.headers, table.rows)
+    except (InputError, AttributeError, TypeError, ValueError):
+        return None
+    if not column_of:
+        return None
+    rows = []
+    for cells in table.rows:
+        row = {name: (cells[index] if index < len(cells) else "") for name, index in column_of.items()}
+        if any(str(value).strip() for value in row.values()):
+            rows.append({name: bom_io._unguard(value) if isinstance(value, str) else value for name, value in row.items()})
+    return dict(table.meta), rows
+
+
+def _stage_id(text: str) -> str | None:
+    try:
+        return parse_stage(text).value
+    except ValueError:
+        return None
+
+
+def _header_values(meta: dict[str, Any]) -> dict[str, Any]:
+    """Form fields from a file's header keys, where they read cleanly (else the form's stay)."""
+    values: dict[str, Any] = {}
+    product = meta.get("product")
+    if isinstance(product, str) and product.strip():
+        values["product_name"] = product.strip()
+    declared = meta.get("declared_unit")
+    if isinstance(declared, str):
+        try:
+            quantity, unit = parse_quantity(declared)
+        except FootprintError:
+            pass
+        else:
+            values["declared_quantity"], values["declared_unit"] = quantity, unit
+    try:
+        if meta.get("mass_kg_per_piece") not in (None, ""):
+            values["mass_kg_per_piece"] = parse_number(meta["mass_kg_per_piece"])
+    except FootprintError:
+        pass
+    if isinstance(meta.get("grid"), str) and meta["grid"].strip():
+        values["grid"] = meta["grid"].strip()
+    return values
+
+
+def form_with_raw_rows(form: StudyForm, raw: list[dict[str, str]], catalog: Catalog, meta: dict[str, Any] | None = None) -> StudyForm:
+    """The form with rows as typed: each goes to its activity's section, else to materials;
+    product, declared unit and grid from the file's header keys where they read cleanly."""
+    sections: dict[str, list[dict[str, str]]] = {section: [] for section in SECTIONS}
+    for row in raw:
+        activity = (row.get("activity_id") or "").strip()
+        section = "materials" if row.get("parent") or not activity or activity == SITE_ELECTRICITY else catalog.section_of(activity)
+        if section != "materials" and (row.get("stage") or "").strip() and _stage_id(row["stage"]) != SECTION_STAGE[section]:
+            section = "materials"
+        if section == "transport" and row.get("mass_kg_per_piece"):
+            section = "materials"
+        sections[section].append(clean_row(row, GRID_COLUMNS[section]))
+    data = form.to_dict()
+    data["rows"] = sections
+    data["electricity_amount"] = 0.0
+    values = _header_values(meta or {})
+    if values.get("grid") and values["grid"] not in catalog.grid_ids:
+        values.pop("grid")
+    data.update(values)
+    return StudyForm.from_dict(data)
