@@ -148,10 +148,12 @@ def mass_balance(ctx, p: MassBalanceParams):
         from ... import units
 
         product_mass = units.convert(unit.quantity, unit.unit, "kg")
+    # Only counted inputs (pieces without a mass) leave a gap; lines in m2, cm2 or kWh in these
+    # stages are services on a part (plating, coating), not material entering the product.
     unknown = [
         line.path
         for line in computed.location.lines
-        if line.stage in MASS_STAGES + ("production_waste",) and computed.line_mass_kg.get(line.path) is None
+        if line.stage in MASS_STAGES + ("production_waste",) and computed.line_mass_kg.get(line.path) is None and line.unit == "piece"
     ]
     if product_mass is None or unknown:
         what = "the product mass per declared unit" if product_mass is None else f"the mass of line(s) {', '.join(unknown)}"
