@@ -38,7 +38,8 @@ def headline(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
     if outcome.uncertainty is not None:
         u = outcome.uncertainty
         cols[1].metric(t("results.interval"), f"{fmt(u.low, 3)} – {fmt(u.high, 3)}", border=True)
-        cols[1].caption(t("results.interval_note", iterations=u.iterations))
+        market = outcome.computation is not None and outcome.computation.basis == "market"
+        cols[1].caption(t("results.interval_note_location" if market else "results.interval_note", iterations=u.iterations))
     else:
         cols[1].metric(t("results.interval"), "—", border=True)
         cols[1].caption(t("results.interval_unavailable"))

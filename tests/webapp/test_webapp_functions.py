@@ -1,0 +1,209 @@
+"""The web form's pure functions: catalogue search, form → BOM rows and back, problem location,
+editor state, uploads, downloads, charts. No Streamlit session needed."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from footprint.bom import bom_from_data
+from footprint.bom_io import read_bom
+
+from webapp.catalog import Catalog
+from webapp.downloads import results_xlsx, safe_filename, study_json, template_csv, template_xlsx
+from webapp.state import StudyForm, apply_editor_state, build_bom, compose, draft_json, form_with_bom, load_saved
+from webapp.texts import Texts
+from webapp.uploads import read_upload
+
+
+@pytest.fixture(scope="module")
+def engine():
+    from webapp.config import engine_for
+
+    return engine_for(None)
+
+
+@pytest.fixture(scope="module")
+def catalog(engine):
+    return Catalog(engine)
+
+
+def test_search_by_chinese_english_traditional_and_id(catalog):
+    assert "AL-EXTR-GBA" in catalog.search("铝挤压")
+    assert "AL-EXTR-GBA" in catalog.search("aluminium EXTRUDED")
+    assert "AL-EXTR-GBA" in catalog.search("鋁擠壓")  # Traditional characters
+    assert catalog.search("al-extr-gba") == ["AL-EXTR-GBA"]
+    assert set(catalog.search("货车", "transport")) >= {"FRT-TRK-HEAVY-DIESEL-CN", "FRT-TRK-MED-DIESEL-CN"}
+    assert catalog.search("nothing like this") == []
+    assert all(catalog.section_of(code) == "emissions" for code in catalog.ids_for("emissions"))
+
+
+def test_grids_in_gba_order_and_names_in_both_languages(catalog):
+    assert catalog.grid_ids[:5] == ["ELEC-SZ-2023-LCA", "ELEC-GD-2023-LCA", "ELEC-HK-CLP-2024-LCA", "ELEC-HK-HKE-2024-LCA", "ELEC-MO-2023-LCA"]
+    assert catalog.name("ELEC-HK-CLP-2024-LCA", "zh-Hans").startswith("电力，中华电力")
+    assert catalog.name("ELEC-HK-CLP-2024-LCA", "zh-Hant").startswith("電力，中華電力")
+    assert catalog.other_name("PP-GBA", "en").startswith("聚丙烯")
+    label = catalog.picker_label("PP-GBA", "zh-Hans")
+    assert "聚丙烯" in label and "Polypropylene" in label and "kg CO2e/kg" in label
+
+
+def test_compose_fills_ids_and_keeps_where_rows_came_from():
+    form = StudyForm(
+        product_name="P",
+        mass_kg_per_piece=1.0,
+        electricity_amount=2.0,
+        rows={
+            "materials": [{"id": "", "activity_id": "PP-GBA", "amount": "1", "unit": "kg", "stage": "raw_materials"}, {}],
+            "energy": [{"activity_id": "FUEL-NG-COMB-CN", "amount": "0.1", "unit": "m3"}],
+            "emissions": [],
+            "transport": [{"id": "T-SEA", "activity_id": "FRT-SEA-CONT-CN", "amount": "1", "unit": "kg", "distance_km": "900"}],
+        },
+    )
+    composition = compose(form)
+    assert [row["id"] for row in composition.rows] == ["M1", "ELEC", "F1", "T-SEA"]
+    assert composition.origin == [("materials", 0), ("electricity", 0), ("energy", 0), ("transport", 0)]
+    assert composition.rows[2]["stage"] == "manufacturing_energy"
+    assert composition.rows[3]["stage"] == "inbound_transport"
+
+
+def test_problems_are_located_on_the_form(engine):
+    form = StudyForm(
+        product_name="P",
+        mass_kg_per_piece=1.0,
+        rows={
+            "materials": [{"activity_id": "PP-GBA", "amount": "abc", "unit": "kg", "stage": "raw_materials"}],
+            "energy": [],
+            "emissions": [{"activity_id": "DE-SF6", "amount": "0.001", "unit": "kWh"}],
+            "transport": [{"activity_id": "FRT-RAIL-CN", "amount": "1", "unit": "kg"}],
+        },
+    )
+    bom, _, issues = build_bom(form, engine.dataset)
+    assert bom is None
+    assert [(i.section, i.row, i.field) for i in issues] == [("materials", 0, "amount")]
+    assert issues[0].value == "abc" and issues[0].message_zh
+    form.rows["materials"][0]["amount"] = "1"
+    bom, _, issues = build_bom(form, engine.dataset)  # now the dataset checks run: unit mismatches
+    located = {(i.section, i.row, i.field) for i in issues}
+    assert ("emissions", 0, "unit") in located  # kWh for a kg emission
+    assert ("transport", 0, "unit") in located  # kg without a distance for a tkm activity
+
+
+def test_editor_state_is_applied_like_streamlit_does():
+    base = [{"a": "1"}, {"a": "2"}, {"a": "3"}]
+    rows = apply_editor_state(base, {"edited_rows": {"1": {"a": 20.0}}, "added_rows": [{"a": None}, {"a": 5}], "deleted_rows": [0]}, ("a",))
+    assert rows == [{"a": "20"}, {"a": "3"}, {"a": ""}, {"a": "5"}]
+    assert base[1] == {"a": "2"}  # the base is not changed
+
+
+def test_bom_round_trips_through_the_form(catalog):
+    bom = read_bom(__import__("webapp.main", fromlist=["EXAMPLE_BOM"]).EXAMPLE_BOM)
+    form = form_with_bom(StudyForm(), bom, catalog)
+    assert form.electricity_amount == pytest.approx(0.08)
+    again, _, issues = build_bom(form)
+    assert issues == []
+    assert sorted(path for path, _, _ in again.flat_lines()) == sorted(path for path, _, _ in bom.flat_lines())
+    assert {p: (l.activity_id, l.amount, l.unit, l.stage) for p, l, _ in again.flat_lines()} == {
+        p: (l.activity_id, l.amount, l.unit, l.stage) for p, l, _ in bom.flat_lines()
+    }
+
+
+def test_draft_keeps_unfinished_entries(catalog):
+    form = StudyForm(product_name="Half done", rows={"materials": [{"activity_id": "PP-GBA", "amount": "-1"}], "energy": [], "emissions": [], "transport": []})
+    data, kind = study_json(form, None)
+    assert kind == "draft"
+    loaded = load_saved(data, catalog)
+    assert loaded.product_name == "Half done"
+    assert loaded.rows["materials"][0]["amount"] == "-1"
+    assert json.loads(draft_json(loaded)) == json.loads(draft_json(StudyForm.from_dict(json.loads(data)["form"])))
+
+
+def test_template_downloads_read_back_as_the_same_bom():
+    from_csv = read_bom(template_csv(), "bom-template.csv")
+    from_xlsx = read_bom(template_xlsx(), "bom-template.xlsx")
+    assert from_csv.model_dump() == from_xlsx.model_dump()
+    assert [line.id for line in from_csv.lines] == ["AL", "PP", "ELEC", "BOX", "TRUCK"]
+
+
+def test_upload_in_gb18030_with_chinese_headers(catalog):
+    text = "# 产品: 支架\n# 声明单位: 1 件\n# 单件质量kg: 0.4\n编号,活动编号,数量,单位,阶段\nA,AL-EXTR-GBA,0.3,千克,原材料\nB,FRT-RAIL-CN,0.3,吨公里,运输\n"
+    result = read_upload(text.encode("gb18030"), "bom.csv", StudyForm(), catalog)
+    assert result.issues == []
+    assert result.form.product_name == "支架"
+    assert [r["activity_id"] for r in result.form.rows["materials"]] == ["AL-EXTR-GBA"]
+    assert [r["activity_id"] for r in result.form.rows["transport"]] == ["FRT-RAIL-CN"]
+
+
+def test_upload_without_header_keys_takes_the_product_from_the_form(catalog):
+    text = b"id,activity_id,amount,unit,stage\nA,AL-EXTR-GBA,0.3,kg,raw_materials\n"
+    form = StudyForm(product_name="From the form", mass_kg_per_piece=0.3)
+    result = read_upload(text, "bom.csv", form, catalog)
+    assert result.issues == []
+    assert result.form.product_name == "From the form"
+    assert result.form.rows["materials"][0]["id"] == "A"
+
+
+def test_unreadable_upload_is_refused_with_a_reason(catalog):
+    result = read_upload(b"PK\x03\x04 not really a workbook", "bom.xlsx", StudyForm(), catalog)
+    assert result.form is None
+    assert result.issues and "xlsx" in result.issues[0].message
+
+
+def test_results_workbook_has_the_engine_numbers(engine):
+    import openpyxl
+
+    bom = bom_from_data(
+        {
+            "product": "=HYPERLINK(\"x\")",
+            "declared_unit": "1 kg",
+            "lines": [
+                {"id": "A", "activity_id": "AL-EXTR-GBA", "amount": 1, "unit": "kg", "stage": "raw_materials"},
+                {"id": "B", "activity_id": "PAPER-CORR-CN", "amount": 0.1, "unit": "kg", "stage": "packaging"},
+            ],
+        }
+    )
+    result = engine.calculate(bom)
+    t = Texts("zh-Hans")
+    data = results_xlsx(result, t, t.stage, language=t.language)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["汇总", "清单行", "阶段", "温室气体"]
+    summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True)}
+    assert summary["总量（kg CO2e/声明单位）"] == pytest.approx(result.total_kgco2e, rel=1e-14)  # Excel keeps 15 digits
+    assert summary["产品"].startswith("'=")  # never a live formula
+    lines = list(book["清单行"].iter_rows(values_only=True))
+    assert [row[10] for row in lines[1:]] == pytest.approx([line.kgco2e for line in result.lines], rel=1e-14)
+
+
+def test_charts_show_the_result(engine):
+    from webapp import charts
+
+    bom = bom_from_data(
+        {
+            "product": "X",
+            "declared_unit": "1 kg",
+            "lines": [
+                {"id": "A", "activity_id": "AL-EXTR-GBA", "amount": 1, "unit": "kg", "stage": "raw_materials"},
+                {"id": "S", "lines": [{"id": "B", "activity_id": "PP-PART-GBA", "amount": 0.2, "unit": "kg"}], "amount": 2, "unit": "piece", "stage": "purchased_parts"},
+            ],
+        }
+    )
+    result = engine.calculate(bom)
+    t = Texts("en")
+    bar = charts.stage_bar(result, t.stage, t)
+    assert sum(bar.data[0].x) == pytest.approx(result.total_kgco2e)
+    waterfall = charts.stage_waterfall(result, t.stage, t)
+    assert waterfall.data[0].y[-1] == result.total_kgco2e
+    sankey = charts.supply_chain_sankey(result, t.stage, lambda line: line.activity_id, t)
+    labels = list(sankey.data[0].node.label)
+    assert "S" in labels  # the sub-assembly is a node between its line and the stage
+    product = labels.index(next(label for label in labels if label.startswith("Product")))
+    into_product = sum(v for target, v in zip(sankey.data[0].link.target, sankey.data[0].link.value) if target == product)
+    assert into_product == pytest.approx(result.total_kgco2e)
+    treemap = charts.line_treemap(result, t.stage, lambda line: line.activity_id, t)
+    assert sum(treemap.data[0].values) == pytest.approx(result.total_kgco2e)
+
+
+def test_safe_filename():
+    assert safe_filename("LED 灯 A60/9W") == "LED-灯-A60-9W"
+    assert safe_filename("../..") == "study"
