@@ -19,6 +19,10 @@ COMMAND_MODULES = (
     "footprint.commands.calc",
     "footprint.commands.datasets",
     "footprint.commands.check",
+    "footprint.commands.verify",
+    "footprint.commands.keys",
+    "footprint.commands.certificate",
+    "footprint.commands.registry",
 )
 
 

@@ -59,8 +59,17 @@ class SiteFacts(_Frozen):
 
 
 class StudyRef(_Frozen):
+    """The study a certificate is for.
+
+    ``verified_sha256`` is the hash of the study file the body verified. ``sha256`` is the hash
+    of the *certified* study: the same file with its ``certification`` block (certificate number,
+    issue and expiry dates) filled in at issue, which is what the label's QR code names. Both are
+    equal when no certified copy was written.
+    """
+
     id: str
     sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    verified_sha256: str = Field("", pattern="^([0-9a-f]{64})?$")
 
 
 class VersionRef(_Frozen):
@@ -260,7 +269,7 @@ def verify_payload(text: str, key: VerifyKey, on: date) -> OfflineCheck:
     if data is None:
         raise SignatureError("not a signed QR payload (expected a JSON object with 'sig')")
     unsigned = {k: v for k, v in data.items() if k != "sig"}
-    number = str(data.get("no") or data.get("certificate_no") or "")
+    number = str(data.get("no") or data.get("cert") or data.get("certificate_no") or "")
     key_id = str(data.get("kid") or "")
     problems: list[str] = []
     if key_id != key.key_id:
@@ -272,8 +281,9 @@ def verify_payload(text: str, key: VerifyKey, on: date) -> OfflineCheck:
     if problems or not key.verify(canonical_bytes(unsigned), raw):
         problems = problems or ["the signature does not match the payload: it was altered or not signed by this key"]
         return OfflineCheck("invalid", False, key_id, number, unsigned, tuple(problems))
-    try:
-        issue, expiry = date.fromisoformat(str(data["iss"])), date.fromisoformat(str(data["exp"]))
+    try:  # our compact keys, or the label payload's (footprint.label)
+        issue = date.fromisoformat(str(data.get("iss", data.get("issued"))))
+        expiry = date.fromisoformat(str(data.get("exp", data.get("expires"))))
     except (KeyError, ValueError):
         return OfflineCheck("valid", True, key_id, number, unsigned, ("the payload carries no validity dates",))
     state, notes = _date_state(issue, expiry, on)

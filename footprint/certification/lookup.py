@@ -14,8 +14,11 @@ What it accepts (people paste whatever their phone shows):
   compared with the payload the registry stored at issue: a label whose QR content differs from
   the registry's (another value, another study) is reported as ``mismatch``, even when the number
   is genuine;
-* a JSON payload naming a ``certificate_no`` (or ``number``), or only a study hash (``sh``,
-  ``study_sha256``), as label QR codes made by other tools may.
+* the label's QR payload (``footprint.label``: ``{"type": "GBA-CFP-LABEL", "cert": ...,
+  "value": ..., "study_sha256": ...}``), signed or not, or any JSON payload naming a
+  ``certificate_no`` (or ``number``), or only a study hash (``sh``, ``study_sha256``). The value
+  and the study hash it carries are compared with the registry: a label printing another value
+  than the certified one is a ``mismatch``.
 
 States: ``valid``, ``suspended``, ``revoked``, ``superseded``, ``expired`` (from the registry),
 ``not_found``, ``invalid_input`` (not a well-formed number: wrong check digits, a typo) and
@@ -31,13 +34,13 @@ from datetime import date
 from typing import Any, Protocol
 
 from ..i18n import text
-from .document import canonical_bytes, parse_payload
+from .document import QR_TYPE, canonical_bytes, parse_payload
 from .numbering import normalise_number
 
 MAX_QUERY_CHARS = 4096
 _NUMBER_IN_TEXT = re.compile(r"GBA-CFP-\d{4}-[A-Z][A-Z0-9]{1,11}-\d{6,9}-\d{2}", re.IGNORECASE)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-NUMBER_KEYS = ("no", "certificate_no", "certificate_number", "number", "certificate")
+NUMBER_KEYS = ("no", "cert", "certificate_no", "certificate_number", "number", "certificate")
 STUDY_HASH_KEYS = ("sh", "study_sha256", "study_hash")
 
 
@@ -127,6 +130,22 @@ def _payload_matches(stored: str, given: dict[str, Any]) -> bool:
         return False
 
 
+def _claimed_value(payload: dict[str, Any]) -> Any:
+    """The footprint a payload states: ``v`` in ours (``t == gba-cfp-qr/1``), ``value`` in the
+    label's (where ``v`` is the payload version) and in other JSON payloads."""
+    if payload.get("t") == QR_TYPE:
+        return payload.get("v")
+    return payload.get("value")
+
+
+def _same_value(claimed: Any, certified: float) -> bool:
+    try:
+        value = float(claimed)
+    except (TypeError, ValueError):
+        return False
+    return abs(value - certified) <= 1e-9 * max(1.0, abs(certified))
+
+
 def _body_name(record: Any) -> str:
     try:
         return record.signed().certificate.body.name
@@ -176,9 +195,13 @@ def lookup_certificate(registry: _Registry, number_or_qr_payload: str, on: date 
         problems.append("the scanned QR content differs from what the registry issued for this number")
     if payload is not None:
         claimed_hash = next((str(payload[k]).lower() for k in STUDY_HASH_KEYS if isinstance(payload.get(k), str)), None)
-        if claimed_hash and claimed_hash != record.study_sha256:
+        if claimed_hash and claimed_hash not in (record.study_sha256, record.verified_sha256):
             state = "mismatch"
             problems.append("the study hash in the QR code is not the one this certificate was issued for")
+        claimed_value = _claimed_value(payload)
+        if claimed_value is not None and not _same_value(claimed_value, record.value_kgco2e):
+            state = "mismatch"
+            problems.append(f"the QR code states {claimed_value} but the certified value is {record.value_kgco2e}")
     values = dict(
         number=record.number,
         expiry=record.expiry_date.isoformat(),

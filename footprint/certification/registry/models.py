@@ -80,9 +80,9 @@ class CertificateRow(Base):
         Index(None, "expiry_date"),
         Index(None, "study_id"),
         Index(None, "study_sha256"),
-        # One active certificate per study: a second issue for the same study bytes is refused
-        # by the database even when two issuers race.
-        Index("uq_certificates_active_study", "study_sha256", unique=True, sqlite_where=text(ACTIVE), postgresql_where=text(ACTIVE)),
+        # One active certificate per verified study: a second issue for the same study bytes is
+        # refused by the database even when two issuers race.
+        Index("uq_certificates_active_study", "verified_sha256", unique=True, sqlite_where=text(ACTIVE), postgresql_where=text(ACTIVE)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -92,6 +92,7 @@ class CertificateRow(Base):
     sequence: Mapped[int] = mapped_column(Integer)
     study_id: Mapped[str] = mapped_column(String(200))
     study_sha256: Mapped[str] = mapped_column(String(64))
+    verified_sha256: Mapped[str] = mapped_column(String(64))
     product_name: Mapped[str] = mapped_column(String(500))
     product_name_zh: Mapped[str] = mapped_column(String(500), default="")
     product_model: Mapped[str] = mapped_column(String(200), default="")

@@ -29,20 +29,29 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, event, or_, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..clock import Clock, SystemClock, expiry_for, today
-from ..document import BodyFacts, CertificateRequest, SignedCertificate, parse_certificate, qr_fields, sign_certificate, sign_payload
+from ..document import (
+    BodyFacts,
+    CertificateRequest,
+    SignedCertificate,
+    StudyRef,
+    parse_certificate,
+    qr_fields,
+    sign_certificate,
+    sign_payload,
+)
 from ..errors import NotFoundError, RegistryError, TransitionError
 from ..numbering import format_number, normalise_body_id, normalise_number
 from ..signing import SigningKey
@@ -62,6 +71,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 ACTIVE_STATUSES = ("valid", "suspended")
 
+# Called inside the issuing transaction with the allocated number, issue and expiry dates; returns
+# the sha256 of the certified study (the study with its certification block filled in), which the
+# certificate and the label's QR code then name. Raising aborts the issue (nothing is stored).
+CertifyStudy = Callable[[str, date, date], str]
+
 
 # ------------------------------------------------------------------ records handed out
 
@@ -74,6 +88,7 @@ class CertificateRecord:
     body_id: str
     study_id: str
     study_sha256: str
+    verified_sha256: str
     product_name: str
     product_name_zh: str
     product_model: str
@@ -333,12 +348,16 @@ class Registry:
         body: BodyFacts,
         actor: str,
         supersedes: str | None = None,
+        certify: CertifyStudy | None = None,
     ) -> CertificateRow:
         body = body.model_copy(update={"id": normalise_body_id(body.id)})
         issued = self.today()
         expiry = expiry_for(issued, request.validity_years)
         sequence = self._allocate(session, body.id, issued.year)
         number = format_number(issued.year, body.id, sequence)
+        verified = request.study.verified_sha256 or request.study.sha256
+        certified = certify(number, issued, expiry) if certify else request.study.sha256
+        request = request.model_copy(update={"study": StudyRef(id=request.study.id, sha256=certified, verified_sha256=verified)})
         content = request.content(number, body, issued, expiry, supersedes)
         signed = sign_certificate(content, key)
         now = self.clock.now()
@@ -348,7 +367,8 @@ class Registry:
             year=issued.year,
             sequence=sequence,
             study_id=request.study.id,
-            study_sha256=request.study.sha256,
+            study_sha256=certified,
+            verified_sha256=verified,
             product_name=request.product.name,
             product_name_zh=request.product.name_zh,
             product_model=request.product.model,
@@ -398,23 +418,44 @@ class Registry:
         )
         return row
 
-    def _check_active_study(self, session: Session, study_sha256: str) -> None:
+    def _check_active_study(self, session: Session, request: CertificateRequest) -> None:
+        verified = request.study.verified_sha256 or request.study.sha256
         existing = session.execute(
             select(CertificateRow.number).where(
-                CertificateRow.study_sha256 == study_sha256, CertificateRow.status.in_(ACTIVE_STATUSES)
+                CertificateRow.verified_sha256 == verified, CertificateRow.status.in_(ACTIVE_STATUSES)
             )
         ).scalar_one_or_none()
         if existing:
-            raise RegistryError(f"this study (sha256 {study_sha256[:16]}…) already has an active certificate: {existing}")
+            raise RegistryError(f"this study (sha256 {verified[:16]}…) already has an active certificate: {existing}")
 
-    def issue(self, request: CertificateRequest, key: SigningKey, body: BodyFacts, actor: str) -> CertificateRecord:
-        """Allocate a number, sign and store a certificate for a verified study; audited."""
+    def issue(
+        self,
+        request: CertificateRequest,
+        key: SigningKey,
+        body: BodyFacts,
+        actor: str,
+        certify: CertifyStudy | None = None,
+    ) -> CertificateRecord:
+        """Allocate a number, sign and store a certificate for a verified study; audited.
+
+        ``certify`` (optional) writes the certificate number and dates into the study and returns
+        the certified study's sha256 (see :data:`CertifyStudy`).
+        """
         with self._writing() as session:
-            self._check_active_study(session, request.study.sha256)
-            row = self._insert(session, request, key, body, actor)
+            self._check_active_study(session, request)
+            row = self._insert(session, request, key, body, actor, certify=certify)
             return CertificateRecord.from_row(row)
 
-    def renew(self, number: str, request: CertificateRequest, key: SigningKey, body: BodyFacts, actor: str, reason: str = "") -> CertificateRecord:
+    def renew(
+        self,
+        number: str,
+        request: CertificateRequest,
+        key: SigningKey,
+        body: BodyFacts,
+        actor: str,
+        reason: str = "",
+        certify: CertifyStudy | None = None,
+    ) -> CertificateRecord:
         """Replace a certificate by a new one from a new verification (after a recalculation).
 
         The old certificate becomes ``superseded`` (pointing to its successor); the new one gets
@@ -433,14 +474,14 @@ class Registry:
                     f"{old.number} certifies {old.product_name!r} model {old.product_model!r} of {old.applicant_name!r}; "
                     "a renewal must be for the same product model and applicant (issue a new certificate instead)"
                 )
-            if request.study.sha256 != old.study_sha256:
-                self._check_active_study(session, request.study.sha256)
+            if (request.study.verified_sha256 or request.study.sha256) != old.verified_sha256:
+                self._check_active_study(session, request)
             previous_status = old.status
             old.status = "superseded"
             old.status_reason = reason or "renewed after recalculation"
             old.updated_at = self.clock.now()
             session.flush()
-            new = self._insert(session, request, key, body, actor, supersedes=old.number)
+            new = self._insert(session, request, key, body, actor, supersedes=old.number, certify=certify)
             old.superseded_by = new.number
             self._audit(
                 session,
@@ -544,9 +585,12 @@ class Registry:
         return record
 
     def find_by_study(self, study_sha256: str) -> list[CertificateRecord]:
+        """Certificates for a study, by the certified or the verified study's sha256, oldest first."""
         with self._reading() as session:
             rows = session.execute(
-                select(CertificateRow).where(CertificateRow.study_sha256 == study_sha256).order_by(CertificateRow.id)
+                select(CertificateRow)
+                .where(or_(CertificateRow.study_sha256 == study_sha256, CertificateRow.verified_sha256 == study_sha256))
+                .order_by(CertificateRow.id)
             ).scalars()
             return [CertificateRecord.from_row(r) for r in rows]
 

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("study_id", sa.String(200), nullable=False),
         sa.Column("study_sha256", sa.String(64), nullable=False),
+        sa.Column("verified_sha256", sa.String(64), nullable=False),
         sa.Column("product_name", sa.String(500), nullable=False),
         sa.Column("product_name_zh", sa.String(500), nullable=False),
         sa.Column("product_model", sa.String(200), nullable=False),
@@ -86,7 +87,7 @@ def upgrade() -> None:
     op.create_index("ix_certificates_study_sha256", "certificates", ["study_sha256"])
     active = sa.text("status IN ('valid', 'suspended')")
     op.create_index(
-        "uq_certificates_active_study", "certificates", ["study_sha256"], unique=True, sqlite_where=active, postgresql_where=active
+        "uq_certificates_active_study", "certificates", ["verified_sha256"], unique=True, sqlite_where=active, postgresql_where=active
     )
     op.create_table(
         "certificate_counters",

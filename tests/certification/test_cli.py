@@ -1,0 +1,148 @@
+"""The certification commands end to end (keys → verify → issue → offline check → registry), their
+exit codes, and that the private key never appears in any file, output or log they produce."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from footprint.cli import main
+
+from ..study_fixtures import EVALUATION_DATE, STUDY_DATASET, build_study, lamp_study_data, study_dataset, study_engine  # noqa: F401
+
+DATE = EVALUATION_DATE.isoformat()
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def workspace(tmp_path, study_engine, monkeypatch):
+    monkeypatch.delenv("GBA_SIGNING_KEY_PASSPHRASE", raising=False)
+    monkeypatch.setenv("GBA_REGISTRY_URL", str(tmp_path / "registry.sqlite"))
+    monkeypatch.setenv("GBA_ACTOR", "officer@test-cb")
+    data = lamp_study_data()
+    data["certification"] = {}
+    (tmp_path / "lamp.json").write_text(build_study(study_engine, data).to_json(), encoding="utf-8")
+    return tmp_path
+
+
+def _secrets(key_file: Path) -> list[str]:
+    """Every form in which the private key could leak: PEM body lines, raw bytes as hex/base64."""
+    pem = key_file.read_text(encoding="ascii")
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    body_lines = [line for line in pem.splitlines() if line and not line.startswith("-----")]
+    return body_lines + [raw.hex(), base64.b64encode(raw).decode().rstrip("="), base64.urlsafe_b64encode(raw).decode().rstrip("=")]
+
+
+def test_workflow_and_exit_codes_and_no_private_key_anywhere(workspace, capsys, caplog):
+    caplog.set_level(logging.DEBUG)
+    keys = workspace / "keys"
+    outputs: list[str] = []
+
+    def step(expected: int, *argv: str) -> str:
+        code, out, err = run(capsys, *argv)
+        outputs.extend([out, err])
+        assert code == expected, (argv, out, err)
+        return out
+
+    step(0, "keys", "generate", "--out", str(keys), "--body-id", "CBTEST", "--body-name", "Test Certification Ltd.")
+    assert "ed25519:" in step(0, "keys", "show", str(keys))
+    assert "PASSED" in step(0, "verify", str(workspace / "lamp.json"), "--dataset", str(STUDY_DATASET), "--date", DATE, "--out", str(workspace / "report.json"))
+    out = step(0, "certificate", "issue", str(workspace / "lamp.json"), "--key", str(keys), "--dataset", str(STUDY_DATASET), "--date", DATE)
+    number = out.split()[1]
+    certificate = workspace / f"{number}.certificate.json"
+    qr = workspace / f"{number}.qr.txt"
+    certified = workspace / "lamp.certified.json"
+    assert certificate.exists() and qr.exists() and certified.exists()
+    document = json.loads(certificate.read_text(encoding="utf-8"))["certificate"]
+    assert document["value_kgco2e"] == 6.82 and document["study"]["sha256"] != document["study"]["verified_sha256"]
+    assert json.loads(certified.read_text(encoding="utf-8"))["certification"]["certificate_no"] == number
+
+    # a second issue for the same study is refused by the registry (exit 2)
+    code, _, err = run(capsys, "certificate", "issue", str(workspace / "lamp.json"), "--key", str(keys), "--dataset", str(STUDY_DATASET), "--date", DATE)
+    assert code == 2 and "already has an active certificate" in err
+
+    assert "GENUINE and valid" in step(0, "certificate", "verify", str(certificate), "--public-key", str(keys / "public_key.pem"))
+    assert "GENUINE" in step(0, "certificate", "verify", "--qr-file", str(qr), "--public-key", str(keys))
+    forged = json.loads(certificate.read_text(encoding="utf-8"))
+    forged["certificate"]["value_kgco2e"] = 5.0
+    (workspace / "forged.json").write_text(json.dumps(forged), encoding="utf-8")
+    assert "NOT GENUINE" in step(1, "certificate", "verify", str(workspace / "forged.json"), "--public-key", str(keys))
+
+    # the certified study verifies against its certificate; a tampered copy does not
+    step(0, "verify", str(certified), "--dataset", str(STUDY_DATASET), "--date", DATE, "--certificate", str(certificate))
+    tampered = json.loads(certified.read_text(encoding="utf-8"))
+    tampered["declared"]["lines"]["ELEC"] = 0.5
+    (workspace / "tampered.json").write_text(json.dumps(tampered), encoding="utf-8")
+    out = step(1, "verify", str(workspace / "tampered.json"), "--dataset", str(STUDY_DATASET), "--date", DATE, "--certificate", str(certificate))
+    assert "FAILED" in out and "was changed after it was certified" in out
+
+    assert "is valid" in step(0, "registry", "lookup", number.lower())
+    assert "有效" in step(0, "registry", "lookup", qr.read_text(encoding="utf-8"), "--lang", "zh-Hans")
+    assert number in step(0, "registry", "list")
+    assert number in step(0, "registry", "expiring", "--days", "1000")
+    step(0, "registry", "suspend", number, "--reason", "surveillance audit overdue")
+    assert "suspended" in step(1, "registry", "lookup", number)
+    step(0, "registry", "reinstate", number)
+    out = step(1, "registry", "recalc", number, "--value", "7.5", "--note", "new supplier")
+    assert "re-verification required" in out
+    step(0, "registry", "revoke", number, "--reason", "withdrawn")
+    code, _, err = run(capsys, "registry", "reinstate", number)
+    assert code == 2 and "revoked (final)" in err
+    audit = step(0, "registry", "audit", number, "--format", "json")
+    assert [e["action"] for e in json.loads(audit)] == ["issue", "suspend", "reinstate", "recalculate", "revoke"]
+    assert {e["actor"] for e in json.loads(audit)} == {"officer@test-cb"}
+    shown = json.loads(step(0, "registry", "show", number))
+    assert shown["effective_status"] == "revoked" and len(shown["audit"]) == 5
+
+    # nothing the commands wrote, printed or logged contains the private key
+    secrets = _secrets(keys / "signing_key.pem")
+    written = [p for p in workspace.rglob("*") if p.is_file() and p.name != "signing_key.pem"]
+    assert any(p.suffix == ".sqlite" for p in written)
+    haystacks = [p.read_bytes().decode("latin-1") for p in written] + outputs + [caplog.text]
+    for secret in secrets:
+        assert not any(secret in hay for hay in haystacks), "private key material leaked"
+
+
+def test_refusals_exit_2_with_a_message(workspace, capsys, monkeypatch):
+    keys = workspace / "keys"
+    assert run(capsys, "keys", "generate", "--out", str(keys), "--body-id", "CBTEST", "--body-name", "Test Certification Ltd.")[0] == 0
+    code, _, err = run(capsys, "keys", "generate", "--out", str(keys), "--body-id", "CBTEST", "--body-name", "x")
+    assert code == 2 and "refusing to overwrite" in err
+    code, _, err = run(capsys, "verify", str(workspace / "lamp.json"), "--date", DATE)  # installed dataset: another one
+    assert code == 2 and "error: study 'TEST-LAMP-2024' was computed with dataset study-test 0.0.1" in err
+    assert "Traceback" not in err
+    os.chmod(keys / "signing_key.pem", 0o640)
+    code, _, err = run(capsys, "certificate", "issue", str(workspace / "lamp.json"), "--key", str(keys), "--dataset", str(STUDY_DATASET), "--date", DATE)
+    assert code == 2 and "chmod 600" in err
+    os.chmod(keys / "signing_key.pem", 0o600)
+    other = workspace / "other-keys"
+    assert run(capsys, "keys", "generate", "--out", str(other), "--body-id", "OTHERCB", "--body-name", "Other CB")[0] == 0
+    code, _, err = run(capsys, "certificate", "issue", str(workspace / "lamp.json"), "--key", str(other), "--dataset", str(STUDY_DATASET), "--date", DATE)
+    assert code == 1 and "names 'Test Certification Ltd.' as its verification body" in err
+    code, _, err = run(capsys, "registry", "suspend", "GBA-CFP-2025-CBTEST-000001-00", "--reason", "x")
+    assert code == 2 and "no certificate" in err
+    assert run(capsys, "registry", "lookup", "GBA-CFP-2025-XX-1")[0] == 1
+
+
+def test_failed_verification_is_not_issued(workspace, capsys):
+    keys = workspace / "keys"
+    run(capsys, "keys", "generate", "--out", str(keys), "--body-id", "CBTEST", "--body-name", "Test Certification Ltd.")
+    data = json.loads((workspace / "lamp.json").read_text(encoding="utf-8"))
+    data["declared"]["total_kgco2e"] = 5.0
+    (workspace / "low.json").write_text(json.dumps(data), encoding="utf-8")
+    code, out, err = run(capsys, "certificate", "issue", str(workspace / "low.json"), "--key", str(keys), "--dataset", str(STUDY_DATASET), "--date", DATE)
+    assert code == 1 and "not issued" in err and "Material misstatement" in err
+    assert json.loads((workspace / "low.verification.json").read_text(encoding="utf-8"))["status"] == "failed"
+    assert not list(workspace.glob("*.certificate.json"))
