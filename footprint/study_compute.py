@@ -137,7 +137,8 @@ def _kwh(amount: float, unit: str) -> float:
     return units.convert(amount, unit, "kWh") if unit != "kWh" else amount
 
 
-def _mj(amount: float, unit: str) -> float | None:
+def energy_mj(amount: float, unit: str) -> float | None:
+    """Energy in MJ for an amount in an energy unit (kWh, MJ); None for anything else."""
     if unit in {"kWh", "MJ"}:
         return units.convert(amount, unit, "MJ")
     return None
@@ -283,7 +284,7 @@ def _exclusion_results(study: Study, engine, grid: str | None, method_id: str) -
                 activity_id=line.activity_id,
                 activity_category=engine.dataset.activity(line.activity_id).category,
                 mass_kg=_mass_kg(line, exclusion.line, 1.0),
-                energy_mj=_mj(line.activity_amount, line.activity_unit),
+                energy_mj=energy_mj(line.activity_amount, line.activity_unit),
                 by_gas=dict(line.by_gas),
             )
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from ...study_compute import energy_mj
 from ..model import failed, needs_evidence, passed
 from ..registry import Params, register_check
 from .common import num, pct
@@ -22,9 +23,7 @@ def _included_mass(ctx) -> float:
 
 
 def _included_energy_mj(ctx) -> float:
-    from ...study_compute import _mj  # the same conversion the exclusions use
-
-    return math.fsum(_mj(l.activity_amount, l.activity_unit) or 0.0 for l in ctx.computation.location.lines)
+    return math.fsum(energy_mj(l.activity_amount, l.activity_unit) or 0.0 for l in ctx.computation.location.lines)
 
 
 class SingleFlowParams(Params):
