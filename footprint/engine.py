@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
+from typing import Iterable, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,6 +25,17 @@ from .errors import FootprintError, InputError, RowIssue
 from .results import FootprintResult, LineResult
 
 BIOGENIC_CO2_FLOW = "co2_non_fossil"
+
+
+class BomLike(Protocol):
+    """What ``calculate`` needs of a BOM. The study module passes variants (market-based
+    electricity, excluded flows) that are not ``Bom`` instances but honour this contract."""
+
+    product: str
+    declared_unit: object
+    grid: str | None
+
+    def flat_lines(self) -> Iterable[tuple[str, object, float]]: ...
 
 
 @dataclass(frozen=True)
@@ -138,7 +150,7 @@ class FootprintEngine:
 
     # ------------------------------------------------------------ BOMs
 
-    def calculate(self, bom, grid: str | None = None, method_id: str | None = None) -> FootprintResult:
+    def calculate(self, bom: BomLike, grid: str | None = None, method_id: str | None = None) -> FootprintResult:
         """Footprint of one BOM per declared unit, split by line, stage, gas and origin."""
         grid = self.resolve_grid(grid or getattr(bom, "grid", None))
         method_id = method_id or self.method_id
