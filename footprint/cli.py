@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "footprint.commands.keys",
     "footprint.commands.certificate",
     "footprint.commands.registry",
+    "footprint.commands.report",
+    "footprint.commands.export",
 )
 
 

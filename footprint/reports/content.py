@@ -654,8 +654,9 @@ def _label_block(w: _Writer) -> LabelBlock:
         lines.append(f"{w.t('report.label.certificate')}: {label.certificate_no}")
     else:
         lines.append(w.t("report.label.preview"))
-    if label.body:
-        lines.append(f"{w.t('report.label.body')}: {label.body}")
+    body = w.bilingual(label.body, label.body_zh)
+    if body:
+        lines.append(f"{w.t('report.label.body')}: {body}")
     if label.issued:
         lines.append(f"{w.t('report.label.issued')}: {label.issued.isoformat()}")
     if label.expires:
@@ -678,7 +679,24 @@ def _label(w: _Writer) -> list[Block]:
         return blocks
     if not label.certified:
         blocks.append(Paragraph(w.t("report.label.not_certified"), "warning"))
-    blocks.append(_label_block(w))
+    if label.png:
+        blocks.append(Image(label.png, 120, w.t("report.label.image_caption")))
+    else:
+        blocks.append(_label_block(w))
+    rows = [
+        (w.t("report.label.value"), f"{label.value_text} {label.unit_text}"),
+        (w.t("report.label.certificate"), label.certificate_no or w.t("report.label.preview")),
+    ]
+    body = w.bilingual(label.body, label.body_zh)
+    if body:
+        rows.append((w.t("report.label.body"), body))
+    if label.issued:
+        rows.append((w.t("report.label.issued"), label.issued.isoformat()))
+    if label.expires:
+        rows.append((w.t("report.label.expires"), label.expires.isoformat()))
+    blocks.append(KeyValues(tuple(rows)))
+    if label.qr_payload:
+        blocks.append(Paragraph(w.t("report.label.payload", payload=label.qr_payload), "note"))
     return blocks
 
 

@@ -26,18 +26,23 @@ from ..results import FootprintResult
 class LabelInfo:
     """The carbon footprint label as printed: rounded value, certificate, QR payload.
 
-    ``certified`` is False for a preview (no certificate number yet); the report then says the
-    label is a preview, never a claim.
+    Built from :class:`footprint.label.Label` (the label rules' own rounding and payload) by
+    :func:`footprint.reports.labels.label_info`. ``certified`` is False for a preview (no
+    certificate number, or a study the rules do not find eligible): the report then says the
+    label is a preview, never a claim. ``png`` is the label as rendered for print
+    (:func:`footprint.label_render.render_png`), when available.
     """
 
     value_text: str
     unit_text: str
     certificate_no: str = ""
     body: str = ""
+    body_zh: str = ""
     issued: date | None = None
     expires: date | None = None
     qr_payload: str = ""
     certified: bool = False
+    png: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,11 @@ def uncertainty_from(summary: Any) -> UncertaintySummary | None:
         return summary
     if hasattr(summary, "to_dict") and callable(summary.to_dict):
         summary = summary.to_dict()
+    if isinstance(summary, Mapping):
+        # footprint.montecarlo's JSON: run settings under "monte_carlo", statistics under "total"
+        for nested in ("monte_carlo", "total"):
+            if isinstance(summary.get(nested), Mapping):
+                summary = {**summary, **summary[nested]}
     get = summary.get if isinstance(summary, Mapping) else (lambda key, default=None: getattr(summary, key, default))
 
     def first(*names: str) -> Any:
@@ -160,17 +170,19 @@ def prepare_report(
     rule_set: Any = None,
     evaluation: Any = None,
     evaluation_date: date | None = None,
-    uncertainty: Any = None,
+    uncertainty: Any = None,  # a Monte Carlo summary, or an int: run that many iterations
     suppliers: Any = None,
     grid: str | None = None,
 ) -> ReportInput:
     """Compute everything a report needs for a study or a BOM (path, Study or Bom).
 
-    For a study: results through ``study_compute.recompute`` and, unless ``evaluate_rules`` is
-    False, findings from ``footprint.rules.evaluate`` against ``rule_set`` (default: the general
-    GBA rules), evaluated on ``evaluation_date`` (default: the report date of the study, so the
-    same study gives the same report). For a BOM: the engine's result (``suppliers``, a
-    :class:`~footprint.exchange.suppliers.SupplierRegistry`, adds supplier PACT footprints).
+    For a study: the results, findings and label exactly as the label rules compute them
+    (``rule_set``, default: the general GBA rules), evaluated on ``evaluation_date`` (default: the
+    study's report date, so the same study always gives the same report); ``evaluate_rules=False``
+    skips rules and label. For a BOM: the engine's result; ``suppliers`` (a
+    :class:`~footprint.exchange.suppliers.SupplierRegistry` or supplier activities) adds
+    supplier PACT footprints. ``uncertainty`` is a Monte Carlo summary, or a number of iterations
+    to run with :mod:`footprint.montecarlo`.
     """
     if engine is None:
         from ..engine import default_engine
@@ -197,6 +209,7 @@ def prepare_report(
         computation = None
         evaluation_result = evaluation
         rule_set_obj = rule_set if not isinstance(rule_set, str) else None
+        label = None
     else:
         if suppliers:
             raise InputError(
@@ -207,24 +220,17 @@ def prepare_report(
                     )
                 ]
             )
-        from ..study_compute import recompute
-
-        computation = recompute(study, engine)
+        computation, evaluation_result, rule_set_obj, label = _study_parts(
+            study, engine, evaluate_rules=evaluate_rules, rule_set=rule_set, evaluation=evaluation, when=evaluation_date or _study_date(study)
+        )
         result = computation.headline
-        evaluation_result = evaluation
-        rule_set_obj = rule_set if rule_set is not None and not isinstance(rule_set, str) else None
-        if evaluation_result is None and evaluate_rules:
-            from ..rules.evaluator import evaluate
-            from ..rules.loader import load_rule_set
-
-            rule_set_obj = rule_set_obj or load_rule_set(rule_set)
-            when = evaluation_date or _study_date(study)
-            evaluation_result = evaluate(study, rule_set_obj, engine=engine, evaluation_date=when)
     dataset = engine.dataset
     grid_factor = None
     if dataset.has_activity(result.grid):
         grid_factor = engine.activity_footprint(result.grid, result.grid)
-    report_input = ReportInput(
+    if uncertainty is not None and not isinstance(uncertainty, UncertaintySummary) and isinstance(uncertainty, int) and not isinstance(uncertainty, bool):
+        uncertainty = run_monte_carlo(engine, bom, iterations=uncertainty, grid=result.grid)
+    return ReportInput(
         bom=bom,
         result=result,
         study=study,
@@ -235,16 +241,40 @@ def prepare_report(
         dataset=dataset,
         grid_factor_kgco2e_per_kwh=grid_factor,
         suppliers=supplier_list,
+        label=label,
     )
-    from .labels import label_for
-
-    return _with_label(report_input, label_for(report_input))
 
 
-def _with_label(report_input: ReportInput, label: LabelInfo | None) -> ReportInput:
-    from dataclasses import replace
+def _study_parts(study: Any, engine: Any, *, evaluate_rules: bool, rule_set: Any, evaluation: Any, when: date) -> tuple[Any, Any, Any, LabelInfo | None]:
+    """(computation, evaluation, rule set, label) of a study, as the label rules see it.
 
-    return replace(report_input, label=label)
+    The computation comes from the rule context (so certificate acceptance and GWP set follow
+    the rule set's configuration), the label from :func:`footprint.label.build_label` (its
+    rounding and QR payload), as a preview when the study is not eligible.
+    """
+    from ..rules.evaluator import evaluate_context, make_context
+    from ..rules.loader import load_rule_set
+
+    if not evaluate_rules:
+        from ..study_compute import recompute
+
+        rule_set_obj = rule_set if rule_set is not None and not isinstance(rule_set, str) else None
+        return recompute(study, engine), evaluation, rule_set_obj, None
+    rule_set_obj = rule_set if rule_set is not None and not isinstance(rule_set, str) else load_rule_set(rule_set)
+    ctx = make_context(study, rule_set_obj, engine, when)
+    evaluation_result = evaluation if evaluation is not None else evaluate_context(ctx)
+    from .labels import label_info
+
+    return ctx.computation, evaluation_result, rule_set_obj, label_info(study, engine, rule_set_obj, when, evaluation_result)
+
+
+def run_monte_carlo(engine: Any, bom: Any, *, iterations: int, seed: int = 0, grid: str | None = None) -> UncertaintySummary | None:
+    """A Monte Carlo summary from :mod:`footprint.montecarlo` (None when that module is absent)."""
+    try:
+        from ..montecarlo import monte_carlo
+    except ImportError:
+        return None
+    return uncertainty_from(monte_carlo(engine, bom, iterations=iterations, seed=seed, grid=grid))
 
 
 def _study_date(study: Any) -> date:

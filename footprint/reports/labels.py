@@ -1,48 +1,55 @@
-"""The label shown in the report: from the label module when it is there, else from the study.
+"""The label shown in the report, taken from the label module, never re-derived.
 
-Why a bridge: the label's rounding and QR content are decided by the label rules
-(``footprint.label``, written with the rule engine); the report must print exactly that label,
-not a second interpretation of it. Until a study has a certificate number, the report shows a
-preview that says it is not a claim.
+Why a bridge: the label's rounding (up, to the rule set's significant figures), its validity and
+its QR payload are decided by :mod:`footprint.label`; the report must print exactly that label.
+A study the rules do not find eligible (or without a certificate number) gets the preview the
+label module builds, and the report says it is not a claim.
 """
 
 from __future__ import annotations
 
 import io
+from datetime import date
+from typing import Any
 
-from .inputs import LabelInfo, ReportInput
-from .numbers import significant
+from .inputs import LabelInfo
 
 
-def label_for(report_input: ReportInput) -> LabelInfo | None:
-    """The label of a study's footprint (None for a BOM-only calculation: there is nothing to label)."""
-    study = report_input.study
-    if study is None:
+def label_info(study: Any, engine: Any, rule_set: Any, when: date, evaluation: Any = None) -> LabelInfo | None:
+    """The label of ``study`` as the report prints it (a preview when not eligible)."""
+    from ..label import LabelError, build_label
+
+    try:
+        label = build_label(study, engine, rule_set, when, require_eligible=False)
+    except LabelError:
         return None
-    certification = study.certification
-    body = study.verification.body
-    body_name = body.name or body.name_zh
-    value = significant(report_input.result.total_kgco2e, 3, grouping=False)
-    unit_text = f"kg CO2e / {report_input.result.declared_unit}"
-    number = certification.certificate_no.strip()
-    payload = f"GBA-CFP:{number or 'PREVIEW'};study={study.sha256()[:16]};value={value};unit={report_input.result.declared_unit}"
+    eligible = evaluation.eligible if evaluation is not None else label.evaluation.eligible
+    png = None
+    try:
+        from ..label_render import render_png
+
+        rendered = render_png(label)
+        png = rendered.data if rendered.bilingual else None
+    except Exception:  # rendering is decoration; the text and the QR code carry the label
+        png = None
     return LabelInfo(
-        value_text=value,
-        unit_text=unit_text,
-        certificate_no=number,
-        body=body_name,
-        issued=certification.issue_date,
-        expires=certification.expiry_date,
-        qr_payload=payload,
-        certified=bool(number),
+        value_text=label.value_text,
+        unit_text=label.unit_text,
+        certificate_no=label.certificate_no,
+        body=label.body.en if label.body.en != "-" else "",
+        body_zh=label.body.zh if label.body.zh != "-" else "",
+        issued=label.issue_date,
+        expires=label.expiry_date,
+        qr_payload=label.payload_text,
+        certified=bool(label.certificate_no) and eligible,
+        png=png,
     )
 
 
 def qr_png(payload: str, scale: int = 6) -> bytes:
-    """A QR code as PNG bytes (segno; error correction M; deterministic)."""
+    """A QR code as PNG bytes (segno; error correction M, as on the printed label; deterministic)."""
     import segno
 
     buffer = io.BytesIO()
     segno.make(payload, error="m", micro=False).save(buffer, kind="png", scale=scale, border=2)
     return buffer.getvalue()
-

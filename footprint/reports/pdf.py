@@ -45,7 +45,8 @@ def _fpdf_class() -> type:
             self.set_y(-11)
             self.set_font(FAMILY, "", 7)
             self.set_text_color(*MUTED)
-            text = self.footer_template.format(page=self.page_no(), pages="{nb}")
+            # replace, not format: the product name in the footer may itself hold braces
+            text = self.footer_template.replace("{page}", str(self.page_no())).replace("{pages}", "{nb}")
             self.cell(0, 5, text, align="C")
 
     return _ReportPDF
