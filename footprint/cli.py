@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "footprint.commands.calc",
     "footprint.commands.datasets",
     "footprint.commands.check",
+    "footprint.commands.uncertainty",
     "footprint.commands.verify",
     "footprint.commands.keys",
     "footprint.commands.certificate",
