@@ -41,7 +41,6 @@ from pathlib import Path
 from typing import Any
 
 from ..dataset import Dataset, content_sha256, datasets_root, load_dataset
-from ..errors import FootprintError
 from ..i18n import text
 from ..study import Certification, DatasetRef, Study, load_study
 from ..text_table import fmt_number, format_table
@@ -438,7 +437,7 @@ def _study_findings(
     return findings
 
 
-def _misstatement(study: Study, comparisons: list[dict], lines: list[dict], materiality: float, headline) -> dict:
+def _misstatement(comparisons: list[dict], lines: list[dict], materiality: float, headline) -> dict:
     total_item = next(c for c in comparisons if c["field"] == "total_kgco2e")
     recomputed = total_item["recomputed"]
     total_pct = 100.0 * (total_item["declared"] - recomputed) / recomputed if recomputed else 0.0
@@ -490,7 +489,7 @@ def verify_study(source: str | Path | Study, options: VerifyOptions | None = Non
     if study.declared is not None:
         comparisons, lines, basis = _compare_numbers(study, computation)
         headline = computation.market if basis == "market" and computation.market is not None else computation.location
-        misstatement = _misstatement(study, comparisons, lines, materiality, headline)
+        misstatement = _misstatement(comparisons, lines, materiality, headline)
     findings = _study_findings(study, sha256, options, dataset_info, comparisons, lines, misstatement, rule_set, evaluation)
     blocking = any(f.severity == "blocking" for f in findings)
     status = "failed" if blocking else "passed_with_findings" if findings else "passed"
