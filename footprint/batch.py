@@ -353,3 +353,8 @@ def _error_text(engine, bom) -> str:
     except FootprintError as error:
         return str(error)
     return "the BOM could not be resolved"  # pragma: no cover - both paths refuse the same BOMs
+
+
+def calculate_many(engine, boms: list, **options) -> BatchResult:
+    """Alias of :func:`batch_footprints` (the name ``benchmarks/bench_engine.py`` looks for)."""
+    return batch_footprints(engine, boms, **options)
