@@ -220,17 +220,17 @@ def test_concurrent_issue_and_lookup_lose_nothing_and_duplicate_no_number(regist
     assert set(lookups) == {"valid"}
 
 
-def test_models_match_migrations(tmp_path):
-    """The ORM models and the Alembic migration describe the same schema."""
+def test_models_match_migrations(registry_target):
+    """The ORM models and the Alembic migration describe the same schema (on both databases)."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
     from sqlalchemy import create_engine
 
+    from footprint.certification.registry import registry_url
     from footprint.certification.registry.models import Base
 
-    path = tmp_path / "schema.sqlite"
-    Registry.open(str(path)).close()
-    engine = create_engine(f"sqlite:///{path}")
+    Registry.open(registry_target).close()
+    engine = create_engine(registry_url(registry_target))
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"version_table": "gba_registry_version"})
         differences = compare_metadata(context, Base.metadata)
