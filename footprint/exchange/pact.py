@@ -339,9 +339,10 @@ def product_footprint(source: Any, options: PactOptions | None = None) -> dict[s
         "created": _timestamp(created),
         "status": "Active",
     }
-    if study is not None and study.certification.issue_date and study.certification.expiry_date:
-        footprint["validityPeriodStart"] = _timestamp(study.certification.issue_date)
-        footprint["validityPeriodEnd"] = _timestamp(study.certification.expiry_date)
+    validity = _validity(source)
+    if validity is not None:
+        footprint["validityPeriodStart"] = _timestamp(validity[0])
+        footprint["validityPeriodEnd"] = _timestamp(validity[1])
     footprint.update(
         {
             "companyName": company,
@@ -364,6 +365,18 @@ def product_footprint(source: Any, options: PactOptions | None = None) -> dict[s
     if study is not None and study.product.category:
         footprint["productClassifications"] = [f"urn:pact:productclassification:gba:{_urn_part(study.product.category)}"]
     return footprint
+
+
+def _validity(source: Any) -> tuple[date, date] | None:
+    """The certificate's validity (the label module fills in the expiry when the study has none);
+    without a certificate PACT's default applies (3 years after the reference period)."""
+    label = source.label
+    if label is not None and label.certified and label.issued and label.expires:
+        return label.issued, label.expires
+    certification = source.study.certification if source.study is not None else None
+    if certification is not None and certification.issue_date and certification.expiry_date:
+        return certification.issue_date, certification.expiry_date
+    return None
 
 
 def _rule_set_name(source: Any) -> str:

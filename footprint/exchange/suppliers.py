@@ -5,15 +5,15 @@ hashed and built into Brightway once; a supplier's PACT footprint must not be wr
 So a supplier footprint becomes a :class:`SupplierActivity` (a fixed cradle-to-gate footprint
 per unit, split by origin), held in an in-memory :class:`SupplierRegistry`, and
 :class:`SupplierAwareEngine` wraps :class:`~footprint.engine.FootprintEngine` without changing
-it: dataset lines are computed by the engine exactly as before (the engine only walks
-``flat_lines()`` of what it is given), supplier lines are ``amount × footprint per unit``, and
-the two are merged in BOM order with every invariant of ``docs/design.md`` kept
-(lines, stages, gases and origins each sum to the total).
+it: dataset lines are computed by the engine exactly as before (handed over as a
+:class:`~footprint.engine.BomLike` holding only those leaf lines), supplier lines are
+``amount × footprint per unit``, and the two are merged in BOM order with every invariant of
+``docs/design.md`` kept (lines, stages, gases and origins each sum to the total).
 
 A supplier activity does not follow the study's grid switch: the supplier's footprint is what
 it is, computed with the supplier's own electricity.
 
-The cleaner engine change (not made here, see the module's callers): an optional
+The cleaner engine change (not made here): an optional
 ``extra_activities: Mapping[str, SupplierActivity]`` argument to ``FootprintEngine.calculate``
 that ``build_demands`` consults for unknown ids, and whose scores ``_assemble`` appends as extra
 rows of ``per_flow``.
