@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from ..dataset import Dataset, content_sha256, datasets_root, load_dataset
+from ..errors import DatasetError
 from ..i18n import text
 from ..study import Certification, DatasetRef, Study, load_study
 from ..text_table import fmt_number, format_table
@@ -150,16 +151,21 @@ def resolve_dataset(study: Study, options: VerifyOptions) -> tuple[Dataset, dict
         dataset = load_dataset(options.dataset_dir)
         source = "given"
     else:
-        dataset = load_dataset()
+        try:
+            dataset: Dataset | None = load_dataset()
+        except DatasetError:
+            dataset = None  # no usable installed dataset: an archived copy may still match
         source = "installed"
-        if declared is not None and dataset.sha256 != declared.sha256:
+        if declared is not None and (dataset is None or dataset.sha256 != declared.sha256):
             for folder in _candidate_dirs(options.search_dirs):
                 try:
                     if content_sha256(folder) == declared.sha256:
                         dataset, source = load_dataset(folder), "archive"
                         break
-                except (OSError, UnicodeDecodeError):
+                except (OSError, UnicodeDecodeError, DatasetError):
                     continue
+        if dataset is None:
+            dataset = load_dataset()  # raises the installed dataset's own error
     info = {
         "declared": declared.model_dump() if declared else None,
         "used": dataset.describe(),
