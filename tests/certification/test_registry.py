@@ -220,6 +220,14 @@ def test_concurrent_issue_and_lookup_lose_nothing_and_duplicate_no_number(regist
     assert set(lookups) == {"valid"}
 
 
+def test_open_without_migrating_needs_a_current_schema(registry_target, signing_key, body):
+    with pytest.raises(RegistryError, match="schema is at revision \\(none\\)"):
+        Registry.open(registry_target, migrate_schema=False)
+    Registry.open(registry_target).close()
+    with Registry.open(registry_target, migrate_schema=False) as reader:
+        assert reader.list() == []
+
+
 def test_models_match_migrations(registry_target):
     """The ORM models and the Alembic migration describe the same schema (on both databases)."""
     from alembic.autogenerate import compare_metadata

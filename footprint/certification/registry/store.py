@@ -234,6 +234,24 @@ def migrate(engine: Engine) -> None:
             command.upgrade(config, "head")
 
 
+def check_schema(engine: Engine) -> None:
+    """Refuse a registry whose schema is not at the newest revision (for read-only openers)."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
+    if current != head:
+        raise RegistryError(
+            f"the registry schema is at revision {current or '(none)'}, this version needs {head}: "
+            "open it once with migrations enabled, as a user allowed to change the schema"
+        )
+
+
 def _describe_db_error(error: SQLAlchemyError) -> str:
     original = getattr(error, "orig", None)
     return str(original or error).strip().splitlines()[0]
@@ -253,12 +271,19 @@ class Registry:
         self._closed = threading.Event()
 
     @classmethod
-    def open(cls, target: str | Path | None = None, *, clock: Clock | None = None) -> "Registry":
-        """Open (creating or upgrading) the registry at a URL or SQLite path."""
+    def open(cls, target: str | Path | None = None, *, clock: Clock | None = None, migrate_schema: bool = True) -> "Registry":
+        """Open (creating or upgrading) the registry at a URL or SQLite path.
+
+        ``migrate_schema=False`` is for a process whose database user may not change the schema
+        (a public web page with read-only rights): the schema must then already be current.
+        """
         url = registry_url(target)
         engine = make_engine(url)
         try:
-            migrate(engine)
+            migrate(engine) if migrate_schema else check_schema(engine)
+        except RegistryError:
+            engine.dispose()
+            raise
         except SQLAlchemyError as error:
             engine.dispose()
             shown = engine.url.render_as_string(hide_password=True)
