@@ -91,9 +91,16 @@ def _error_row(path: Path, folder: Path, error: BaseException) -> dict[str, Any]
     return row
 
 
+# What ``certificate issue`` and ``verify-batch`` write next to studies: not studies themselves.
+OWN_OUTPUTS = (".verification.json", ".certificate.json")
+
+
 def study_files(folder: Path, recursive: bool = False) -> list[Path]:
+    """The ``*.json`` files of a folder, except verification reports, certificates and summaries."""
     pattern = "**/*.json" if recursive else "*.json"
-    return sorted(p for p in folder.glob(pattern) if p.is_file())
+    return sorted(
+        p for p in folder.glob(pattern) if p.is_file() and not p.name.endswith(OWN_OUTPUTS) and p.name != "summary.json"
+    )
 
 
 def verify_folder(

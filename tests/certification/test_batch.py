@@ -25,6 +25,8 @@ def _folder(tmp_path, engine):
     other["declared"]["dataset"]["sha256"] = "0" * 64
     (folder / "e-other-dataset.json").write_text(json.dumps(other), encoding="utf-8")
     (folder / "notes.txt").write_text("not a study", encoding="utf-8")
+    (folder / "a-good.verification.json").write_text("{}", encoding="utf-8")  # our own outputs: skipped
+    (folder / "GBA-CFP-2025-X.certificate.json").write_text("{}", encoding="utf-8")
     return folder
 
 
