@@ -568,7 +568,7 @@ def render_report(data: dict, language: str = "en") -> str:
     table = ""
     if data["lines"]:
         table = format_table(
-            ["line", "declared", "recomputed", "difference", "% of total", "check"],
+            ["line (location-based)", "declared", "recomputed", "difference", "% of total", "check"],
             [
                 [
                     l["path"],
