@@ -238,10 +238,11 @@ class BatchResult:
     aircraft: np.ndarray
     biogenic_co2_kg: np.ndarray
     line_offsets: np.ndarray
-    line_paths: tuple[str, ...]
-    line_activity_ids: tuple[str, ...]
-    line_stages: tuple[str, ...]
+    line_paths: list[str]
+    line_activity: np.ndarray  # index into activity_codes
+    line_stage: np.ndarray  # index into stages
     line_kgco2e: np.ndarray
+    activity_codes: tuple[str, ...]
     errors: dict[int, str]
     method: dict
     dataset: dict
@@ -250,9 +251,15 @@ class BatchResult:
         return len(self.labels)
 
     def lines_of(self, index: int) -> list[dict]:
+        """BOM ``index``'s lines as plain data (ids and stage names resolved here, not per batch)."""
         start, end = int(self.line_offsets[index]), int(self.line_offsets[index + 1])
         return [
-            {"path": self.line_paths[i], "activity_id": self.line_activity_ids[i], "stage": self.line_stages[i], "kgco2e": float(self.line_kgco2e[i])}
+            {
+                "path": self.line_paths[i],
+                "activity_id": self.activity_codes[self.line_activity[i]],
+                "stage": self.stages[self.line_stage[i]],
+                "kgco2e": float(self.line_kgco2e[i]),
+            }
             for i in range(start, end)
         ]
 
@@ -323,8 +330,9 @@ def _assemble(engine, boms, labels, bom_grids, scores: GridScores, parts) -> Bat
     for array in (by_stage, by_gas, aircraft, biogenic):
         array[failed] = np.nan
     counts = np.concatenate([np.bincount(c.bom, minlength=c.n_boms) for c in columns_all]) if parts else np.empty(0, dtype=np.int64)
-    codes = engine.background.activity_codes
-    activity_of_column = np.concatenate([np.asarray(c.column) % n for c in columns_all]) if parts else np.empty(0, dtype=np.int64)
+    paths: list[str] = []
+    for columns in columns_all:
+        paths.extend(columns.paths)
     return BatchResult(
         labels=tuple(labels),
         grids=tuple(bom_grids),
@@ -336,10 +344,11 @@ def _assemble(engine, boms, labels, bom_grids, scores: GridScores, parts) -> Bat
         aircraft=aircraft,
         biogenic_co2_kg=biogenic,
         line_offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
-        line_paths=tuple(p for c in columns_all for p in c.paths),
-        line_activity_ids=tuple(codes[i] for i in activity_of_column.tolist()),
-        line_stages=tuple(STAGES[s] for c in columns_all for s in c.stage.tolist()),
+        line_paths=paths,
+        line_activity=np.concatenate([c.column % n for c in columns_all]) if parts else np.empty(0, dtype=np.int64),
+        line_stage=np.concatenate([c.stage for c in columns_all]) if parts else np.empty(0, dtype=np.int64),
         line_kgco2e=np.concatenate([r.line_kgco2e for r in results_all]) if parts else np.empty(0),
+        activity_codes=tuple(engine.background.activity_codes),
         errors=errors,
         method=engine.background.methods[engine.method_id].describe(),
         dataset=engine.dataset.describe(),
