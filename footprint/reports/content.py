@@ -22,7 +22,7 @@ from typing import Any
 from ..dataset import STAGES
 from ..i18n import normalise_language, translator
 from .charts import BoundaryBox, bar_chart_png, boundary_diagram_png
-from .document import Block, Document, Heading, Highlight, Image, KeyValues, LabelBlock, PageBreak, Paragraph, Table, Title
+from .document import Block, Document, Heading, Highlight, Image, KeyValues, LabelBlock, Paragraph, Table, Title
 from .inputs import ReportInput
 from .labels import qr_png
 from .numbers import percent, significant
@@ -96,8 +96,8 @@ class _Writer:
         return self.t("common.unit_text", declared_unit=self.result.declared_unit)
 
     def join(self, items: list[str]) -> str:
-        """A list in running text: "a, b, c" in English, "a、b、c" in Chinese."""
-        return ("、" if self.zh else ", ").join(items)
+        """A list in running text: "a; b; c" in English (names hold commas), "a、b、c" in Chinese."""
+        return ("、" if self.zh else "; ").join(items)
 
     def yes_no(self, value: bool) -> str:
         return self.t("report.answer_yes") if value else self.t("report.answer_no")
@@ -325,7 +325,7 @@ def _data(w: _Writer) -> list[Block]:
                 Table(
                     (w.t("report.data.col_activity"), "", w.t("report.data.col_source"), w.t("report.data.col_year"), w.t("report.data.col_tags")),
                     tuple(table_rows),
-                    (2.2, 2.6, 5.2, 1.1, 0.7),
+                    (2.7, 2.6, 4.7, 1.1, 0.7),
                     ("L", "L", "L", "C", "C"),
                     font_size=7,
                 )
@@ -471,7 +471,6 @@ def _results(w: _Writer) -> list[Block]:
         language=w.language,
     )
     blocks: list[Block] = [
-        PageBreak(),
         Heading(w.t("report.section.results")),
         Paragraph(w.t("report.results.unit_note", declared_unit=result.declared_unit), "note"),
         Heading(w.t("report.results.by_stage"), 2),

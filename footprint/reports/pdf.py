@@ -290,9 +290,9 @@ class _Renderer:
             pdf.cell(width - 45, 4, line)
             y += 4.2
         if block.qr_png:
-            size = 30
-            pdf.image(io.BytesIO(block.qr_png), x=left + width - size - 5, y=top + 9.5, w=size, h=size)
-            pdf.set_xy(left + width - size - 8, top + height - 3.2)
+            size = 27
+            pdf.image(io.BytesIO(block.qr_png), x=left + width - size - 6, y=top + 9.5, w=size, h=size)
+            pdf.set_xy(left + width - size - 9, top + 9.5 + size + 0.8)
             self._font(5.5, colour=MUTED)
             pdf.cell(size + 6, 2.5, block.qr_caption, align="C")
         pdf.set_y(top + height + 4)
