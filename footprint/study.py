@@ -258,6 +258,14 @@ class DatasetRef(_Model):
     sha256: str
 
 
+class RuleSetRef(_Model):
+    """The rule set a study was checked against, so a verifier re-runs that exact version."""
+
+    id: str
+    version: str
+    sha256: str = ""
+
+
 class DeclaredResults(_Model):
     """The results as declared in the study (per declared unit); rules compare them with a
     recomputation, they never take them on trust."""
@@ -277,6 +285,7 @@ class DeclaredResults(_Model):
     grid: str = ""
     method_id: str = ""
     dataset: DatasetRef | None = None
+    rule_set: RuleSetRef | None = None
 
 
 class Study(_Model):

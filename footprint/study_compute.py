@@ -22,7 +22,7 @@ from typing import Any
 from . import units
 from .bom import BomLine
 from .results import FootprintResult, LineResult
-from .study import DatasetRef, DeclaredResults, Study
+from .study import DatasetRef, DeclaredResults, RuleSetRef, Study
 
 SWITCHABLE_ELECTRICITY = frozenset({"electricity_site", "electricity_grid"})
 GENERATION_CATEGORY = "electricity_generation"
@@ -349,7 +349,14 @@ def declared_from(computation: StudyComputation) -> DeclaredResults:
     )
 
 
-def declare_results(study: Study, engine, **options: Any) -> Study:
-    """A copy of the study with ``declared`` set from a fresh recomputation."""
+def declare_results(study: Study, engine, rule_set=None, **options: Any) -> Study:
+    """A copy of the study with ``declared`` set from a fresh recomputation.
+
+    ``rule_set`` (a loaded rule set) is recorded by id, version and content hash, so that a
+    verifier re-runs the same version of the rules.
+    """
     computation = recompute(study, engine, **options)
-    return study.model_copy(update={"declared": declared_from(computation)})
+    declared = declared_from(computation)
+    if rule_set is not None:
+        declared = declared.model_copy(update={"rule_set": RuleSetRef(id=rule_set.id, version=rule_set.version, sha256=rule_set.sha256)})
+    return study.model_copy(update={"declared": declared})

@@ -18,6 +18,10 @@ class DatasetMismatchError(CertificationError):
     """The study was computed with another dataset than the one available for recomputation."""
 
 
+class RuleSetMismatchError(CertificationError):
+    """The study names a rule-set version (or content) other than the one available."""
+
+
 class KeyFileError(CertificationError):
     """A key file is missing, unreadable, too open, or its passphrase is wrong."""
 

@@ -46,7 +46,7 @@ from ..i18n import text
 from ..study import Certification, DatasetRef, Study, load_study
 from ..text_table import fmt_number, format_table
 from .clock import Clock, SystemClock, expiry_for, today
-from .errors import DatasetMismatchError
+from .errors import DatasetMismatchError, RuleSetMismatchError
 
 REPORT_FORMAT = "gba-cfp-verification/1"
 REPRODUCE_REL = 1e-9  # differences below this share of the total are float noise, not misstatements
@@ -203,18 +203,31 @@ def engine_for(dataset: Dataset):
 
 
 def select_rule_set(study: Study, options: VerifyOptions):
-    """The rule set given, else the one whose ``pcr_id`` the study follows (a product rule set for
-    the study's category first), else the general GBA rules."""
+    """The rule set to re-run: the one given; else the version the certificate or the study names
+    (refused, like a dataset, when the installed copy differs); else the one whose ``pcr_id`` the
+    study follows (a product rule set for the study's category first); else the general rules."""
     from ..rules import available_rule_sets, load_rule_set
 
     if options.rule_set is not None:
         return load_rule_set(options.rule_set, options.rules_directory)
-    if options.expected_rule_set:
-        catalogue = available_rule_sets(options.rules_directory)
-        wanted = catalogue.get(options.expected_rule_set.get("id", ""))
-        if wanted is not None:
-            return wanted
     catalogue = available_rule_sets(options.rules_directory)
+    named = options.expected_rule_set or (study.declared.rule_set.model_dump() if study.declared and study.declared.rule_set else None)
+    if named:
+        wanted = catalogue.get(named.get("id", ""))
+        if wanted is None:
+            raise RuleSetMismatchError(
+                f"study {study.study_id!r} names rule set {named.get('id')} {named.get('version')}, which is not installed; "
+                "give its file with --rules PATH"
+            )
+        same_version = wanted.version == named.get("version")
+        same_content = not named.get("sha256") or wanted.sha256 == named["sha256"]
+        if (not same_version or not same_content) and not options.expected_rule_set:
+            raise RuleSetMismatchError(
+                f"study {study.study_id!r} was checked against rule set {named.get('id')} {named.get('version')} "
+                f"(sha256 {_short(named.get('sha256', '')) or '-'}), but the installed one is {wanted.id} {wanted.version} "
+                f"(sha256 {_short(wanted.sha256)}). Give that version's file with --rules PATH to verify with it."
+            )
+        return wanted
     pcr = study.method.pcr_id.strip()
     matching = [s for s in catalogue.values() if pcr and s.pcr_id == pcr]
     specific = [s for s in matching if study.product.category and study.product.category in s.product_categories]

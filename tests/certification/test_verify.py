@@ -158,3 +158,33 @@ def test_verification_date_matters_for_rules(tmp_path, study_engine):
     report = verify_study(path, VerifyOptions(dataset_dir=STUDY_DATASET, verification_date=date(2024, 12, 31)))
     assert report.data["verified_on"] == "2024-12-31"
     assert report.data["rules"]["status"] != "eligible"  # the site visit (2025-03-12) lies in the future
+
+
+def with_rule_set(tmp_path, engine, version: str, sha256: str | None = None) -> Path:
+    """The uncertified lamp study, declaring that it was checked against gba-general ``version``."""
+    from footprint.rules import load_rule_set
+
+    installed = load_rule_set("gba-general")
+    path = write(tmp_path, uncertified(engine))
+    return edit(path, lambda d: d["declared"].update(rule_set={"id": "gba-general", "version": version, "sha256": sha256 or installed.sha256}))
+
+
+def test_the_rule_set_version_the_study_names_is_used(tmp_path, study_engine):
+    from footprint.rules import load_rule_set
+
+    installed = load_rule_set("gba-general")
+    report = verify_study(with_rule_set(tmp_path, study_engine, installed.version), OPTIONS)
+    assert report.passed and report.data["rule_set"]["sha256"] == installed.sha256
+
+
+@pytest.mark.parametrize(("version", "sha256", "expected"), [("0.9.0", None, "0.9.0"), (None, "0" * 64, "000000000000")])
+def test_another_rule_set_version_is_refused_unless_given(tmp_path, study_engine, version, sha256, expected):
+    from footprint.certification.errors import RuleSetMismatchError
+    from footprint.rules import load_rule_set
+
+    installed = load_rule_set("gba-general")
+    path = with_rule_set(tmp_path, study_engine, version or installed.version, sha256)
+    with pytest.raises(RuleSetMismatchError, match=rf"checked against rule set gba-general .*{expected}.*--rules PATH"):
+        verify_study(path, OPTIONS)
+    told = VerifyOptions(dataset_dir=STUDY_DATASET, verification_date=EVALUATION_DATE, rule_set=Path("label_rules") / "gba-general.yaml")
+    assert verify_study(path, told).passed
