@@ -17,6 +17,7 @@ from .downloads import template_csv, template_xlsx
 from .state import DECLARED_UNITS, DEFAULT_RULE_SET, REGIONS, STANDARDS, FormIssue
 from .texts import Texts
 from .uploads import read_upload
+from .widgets import choice
 
 DATA_TYPES = ("primary", "secondary")
 CERTIFICATE_TYPES = ("GEC", "green_power", "IREC")
@@ -35,11 +36,11 @@ def product_tab(t: Texts, issues: list[FormIssue]) -> None:
         st.text_input(t("product.applicant"), key=k("applicant"), help=t("product.applicant_help"))
         st.text_input(t("product.site"), key=k("site_name"))
         st.text_input(t("product.address"), key=k("site_address"))
-        st.selectbox(t("product.region"), REGIONS, key=k("site_region"), format_func=lambda code: t(f"region.{code}"))
+        choice(st, "selectbox", t("product.region"), REGIONS, k("site_region"), t.language, format_func=lambda code: t(f"region.{code}"))
     with right:
         quantity, unit = st.columns(2)
         quantity.number_input(t("product.declared_quantity"), min_value=0.0, step=1.0, key=k("declared_quantity"), format="%g")
-        unit.selectbox(t("product.declared_unit"), DECLARED_UNITS, key=k("declared_unit"), format_func=lambda u: t(f"unit.{u}"))
+        choice(unit, "selectbox", t("product.declared_unit"), DECLARED_UNITS, k("declared_unit"), t.language, format_func=lambda u: t(f"unit.{u}"))
         if st.session_state.get(k("declared_unit")) == "piece":
             st.number_input(t("product.mass_kg_per_piece"), min_value=0.0, value=None, step=0.01, format="%g", key=k("mass_kg_per_piece"), help=t("product.mass_help"))
         st.selectbox(t("product.standard"), STANDARDS, key=k("standard"))
@@ -47,10 +48,13 @@ def product_tab(t: Texts, issues: list[FormIssue]) -> None:
         if sets:
             if st.session_state.get(k("rule_set")) not in sets:
                 st.session_state[k("rule_set")] = DEFAULT_RULE_SET if DEFAULT_RULE_SET in sets else next(iter(sets))
-            st.selectbox(
+            choice(
+                st,
+                "selectbox",
                 t("product.rule_set"),
                 list(sets),
-                key=k("rule_set"),
+                k("rule_set"),
+                t.language,
                 format_func=lambda rid: t.pick(sets[rid].title.en, sets[rid].title.zh),
                 help=t("product.rule_set_help"),
             )
@@ -72,7 +76,7 @@ def _column_config(grid: str, catalog: Catalog, t: Texts) -> dict:
             ids = catalog.ids_for(None if grid == "materials" else grid)
             if grid == "certificates":
                 ids = catalog.generation_ids()
-            config[column] = st.column_config.SelectboxColumn(label, options=ids, format_func=lambda v: catalog.label(v, t.language), width="large", help=t("col.activity_help"))
+            config[column] = st.column_config.SelectboxColumn(label, options=ids, format_func=lambda v: catalog.label(v, t.language), width=340, help=t("col.activity_help"))
         elif column == "generation_activity_id":
             config[column] = st.column_config.SelectboxColumn(label, options=catalog.generation_ids(), format_func=lambda v: catalog.label(v, t.language), width="large")
         elif column == "unit":
@@ -92,6 +96,8 @@ def _column_config(grid: str, catalog: Catalog, t: Texts) -> dict:
     return config
 
 
+ROW_HEIGHT = 35  # st.data_editor's row height in pixels
+MAX_GRID_HEIGHT = 600
 CHOICE_COLUMNS = frozenset({"activity_id", "generation_activity_id", "unit", "stage", "data_type", "type"})
 
 
@@ -118,6 +124,7 @@ def grid(grid_name: str, catalog: Catalog, t: Texts, issues: list[FormIssue]) ->
         width="stretch",
         column_config=_column_config(grid_name, catalog, t),
         column_order=[c for c in columns if c != "id" or grid_name in ("materials", "certificates")],
+        height=min(ROW_HEIGHT * (len(base) + 2) + 3, MAX_GRID_HEIGHT),
     )
     show_issues(t, [i for i in issues if i.section == grid_name], session.current_rows(state, grid_name), columns)
 
@@ -133,7 +140,7 @@ def show_issues(t: Texts, issues: list[FormIssue], rows: list[dict[str, str]] | 
         value = f" ({t('issue.got')} “{issue.value}”)" if issue.value not in (None, "") else ""
         head = " · ".join(part for part in (where, field) if part)
         lines.append(f"- **{head}**: {issue.text(t.language)}{value}" if head else f"- {issue.text(t.language)}{value}")
-    st.error(t("issue.heading", count=len(issues)) + "\n\n" + "\n".join(lines), icon="⚠️")
+    st.error(t("issue.heading", count=len(issues)) + "\n\n" + "\n".join(lines), icon=":material/error:")
     if rows is None:
         return
     bad = sorted({issue.row for issue in issues if issue.row is not None and issue.row < len(rows)})
@@ -218,12 +225,15 @@ def picker(catalog: Catalog, t: Texts) -> None:
             return
         if state.get("pick.activity") not in found:
             state["pick.activity"] = None
-        st.selectbox(
+        choice(
+            st,
+            "selectbox",
             t("picker.activity", count=len(found)),
             found,
+            "pick.activity",
+            t.language,
             index=None,
             placeholder=t("picker.choose"),
-            key="pick.activity",
             format_func=lambda v: catalog.picker_label(v, t.language),
             on_change=_on_pick_activity,
             args=(catalog,),
@@ -233,8 +243,8 @@ def picker(catalog: Catalog, t: Texts) -> None:
         cols = st.columns([1, 1, 1.4, 1.1] + ([1] if is_freight else []))
         cols[0].number_input(t("picker.amount"), min_value=0.0, value=None, format="%g", key="pick.amount")
         cols[1].selectbox(t("picker.unit"), list(canonical_units()), key="pick.unit")
-        cols[2].selectbox(t("picker.stage"), list(STAGES), key="pick.stage", format_func=t.stage)
-        cols[3].selectbox(t("picker.data_type"), list(DATA_TYPES), key="pick.data_type", format_func=lambda v: t(f"data_type.{v}"))
+        choice(cols[2], "selectbox", t("picker.stage"), list(STAGES), "pick.stage", t.language, format_func=t.stage)
+        choice(cols[3], "selectbox", t("picker.data_type"), list(DATA_TYPES), "pick.data_type", t.language, format_func=lambda v: t(f"data_type.{v}"))
         if is_freight:
             cols[4].number_input(t("picker.distance"), min_value=0.0, value=None, format="%g", key="pick.distance", help=t("picker.distance_help"))
         st.button(t("picker.add"), key="pick.add", on_click=_on_add, args=(catalog,), type="secondary", icon=":material/add:", disabled=chosen is None)
@@ -264,16 +274,16 @@ def _on_upload(catalog: Catalog) -> None:
         session.push_form(state, result.form)
 
 
-def upload_box(catalog: Catalog, t: Texts) -> None:
+def upload_box(catalog: Catalog, engine, t: Texts) -> None:
     with st.container(border=True):
         st.markdown(f"**{t('upload.title')}**")
         st.caption(t("upload.help"))
         st.file_uploader(t("upload.file"), type=["csv", "xlsx", "json", "txt"], key="upload.bom", on_change=_on_upload, args=(catalog,))
         left, right = st.columns(2)
-        left.download_button(t("upload.template_csv"), template_csv(), file_name="bom-template.csv", mime="text/csv", icon=":material/download:")
+        left.download_button(t("upload.template_csv"), template_csv, file_name="bom-template.csv", mime="text/csv", icon=":material/download:")
         right.download_button(
             t("upload.template_xlsx"),
-            template_xlsx(),
+            lambda: template_xlsx(engine),
             file_name="bom-template.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/download:",
@@ -288,11 +298,11 @@ def upload_box(catalog: Catalog, t: Texts) -> None:
                 shown = f" ({t('issue.got')} “{value}”)" if value else ""
                 lines.append(f"- {('**' + where + '**: ') if where else ''}{t.pick(message, message_zh)}{shown}")
             head = t("upload.loaded_with_problems", name=report["name"], lines=report["lines"]) if report["loaded"] else t("upload.refused", name=report["name"])
-            st.warning(head + "\n\n" + "\n".join(lines), icon="⚠️")
+            st.warning(head + "\n\n" + "\n".join(lines), icon=":material/error:")
         else:
             st.success(t("upload.loaded", name=report["name"], lines=report["lines"]))
         for remark in report["remarks"]:
-            st.caption(f"ℹ️ {remark}")
+            st.caption(remark)
 
 
 # ------------------------------------------------------------------------------ energy
@@ -304,10 +314,13 @@ def energy_tab(catalog: Catalog, t: Texts, issues: list[FormIssue]) -> None:
     st.markdown(f"#### {t('energy.electricity')}")
     left, right = st.columns([1.3, 1])
     with left:
-        st.selectbox(
+        choice(
+            st,
+            "selectbox",
             t("energy.grid"),
             catalog.grid_ids,
-            key=k("grid"),
+            k("grid"),
+            t.language,
             format_func=lambda g: f"{catalog.name(g, t.language)} — {catalog.options[g].kgco2e_per_unit:.3f} kg CO2e/kWh",
             help=t("energy.grid_help"),
         )
@@ -315,11 +328,11 @@ def energy_tab(catalog: Catalog, t: Texts, issues: list[FormIssue]) -> None:
         if grid_id in catalog.options:
             st.caption(f"{catalog.other_name(grid_id, t.language)} [{grid_id}]")
     with right:
-        st.radio(t("energy.basis"), ("per_unit", "period"), key=k("electricity_basis"), format_func=lambda b: t(f"energy.basis_{b}"), horizontal=True)
+        choice(st, "radio", t("energy.basis"), ("per_unit", "period"), k("electricity_basis"), t.language, format_func=lambda b: t(f"energy.basis_{b}"), horizontal=True)
         amount, unit = st.columns([2, 1])
         amount.number_input(t("energy.amount"), min_value=0.0, step=0.1, format="%g", key=k("electricity_amount"))
         unit.selectbox(t("energy.unit"), ("kWh", "MWh", "Wh"), key=k("electricity_unit"))
-        st.selectbox(t("picker.data_type"), DATA_TYPES, key=k("electricity_data_type"), format_func=lambda v: t(f"data_type.{v}"))
+        choice(st, "selectbox", t("picker.data_type"), DATA_TYPES, k("electricity_data_type"), t.language, format_func=lambda v: t(f"data_type.{v}"))
         if state.get(k("electricity_basis")) == "period":
             st.caption(t("energy.period_note"))
     show_issues(t, [i for i in issues if i.section == "electricity"], None, ())
@@ -345,12 +358,12 @@ def emissions_tab(catalog: Catalog, t: Texts, issues: list[FormIssue]) -> None:
     grid("transport", catalog, t, issues)
 
 
-def materials_tab(catalog: Catalog, t: Texts, issues: list[FormIssue]) -> None:
+def materials_tab(catalog: Catalog, engine, t: Texts, issues: list[FormIssue]) -> None:
     left, right = st.columns([1.6, 1])
     with left:
         picker(catalog, t)
     with right:
-        upload_box(catalog, t)
+        upload_box(catalog, engine, t)
     st.markdown(f"#### {t('section.materials')}")
     st.caption(t("materials.help"))
     grid("materials", catalog, t, issues)

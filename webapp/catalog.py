@@ -160,7 +160,7 @@ class Catalog:
         if not activity_id:
             return ""
         if activity_id not in self.options:
-            return f"⚠ {activity_id}"
+            return f"? {activity_id}"
         return f"{self.name(activity_id, language)} [{activity_id}]"
 
     def picker_label(self, activity_id: str, language: str) -> str:

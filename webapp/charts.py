@@ -12,6 +12,7 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 
 from footprint.dataset import STAGES
+from footprint.reports.numbers import significant
 
 STAGE_COLOURS = {
     "raw_materials": "#2E7D6B",
@@ -55,9 +56,9 @@ def stage_bar(result, stage_name: Text, t: Text) -> go.Figure:
             y=[stage_name(stage) for stage, _ in stages],
             orientation="h",
             marker_color=[STAGE_COLOURS.get(stage, "#888") for stage, _ in stages],
-            text=[f"{value:.3g}" for _, value in stages],
+            text=[significant(value, 3) for _, value in stages],
             textposition="auto",
-            hovertemplate="%{y}: %{x:.4g} kg CO2e<extra></extra>",
+            hovertemplate="%{y}: %{x:,.4~r} kg CO2e<extra></extra>",
         )
     )
     figure.update_layout(title=t("chart.by_stage"), xaxis_title=t("chart.kg_axis"))
@@ -72,7 +73,7 @@ def stage_waterfall(result, stage_name: Text, t: Text) -> go.Figure:
             x=[stage_name(stage) for stage, _ in stages] + [t("chart.total")],
             y=[value for _, value in stages] + [result.total_kgco2e],
             measure=["relative"] * len(stages) + ["total"],
-            text=[f"{value:.3g}" for _, value in stages] + [f"{result.total_kgco2e:.3g}"],
+            text=[significant(value, 3) for _, value in stages] + [significant(result.total_kgco2e, 3)],
             textposition="outside",
             connector=dict(line=dict(color="#bbb")),
             increasing=dict(marker=dict(color="#E0A030")),
@@ -112,8 +113,8 @@ def line_treemap(result, stage_name: Text, line_name: Callable[[object], str], t
             values=values,
             branchvalues="remainder",
             marker=dict(colors=colours),
-            texttemplate="%{label}<br>%{value:.3g}",
-            hovertemplate="%{label}: %{value:.4g} kg CO2e<extra></extra>",
+            texttemplate="%{label}<br>%{value:,.3~r}",
+            hovertemplate="%{label}: %{value:,.4~r} kg CO2e<extra></extra>",
         )
     )
     figure.update_layout(title=t("chart.treemap"))
@@ -145,7 +146,7 @@ def supply_chain_sankey(result, stage_name: Text, line_name: Callable[[object], 
         colour = STAGE_COLOURS.get(line.stage, "#888")
         stage = node(f"stage:{line.stage}", stage_name(line.stage), colour)
         parts = line.path.split("/")
-        source = node(f"line:{line.path}", _short(line_name(line)), colour)
+        source = node(f"line:{line.path}", _short(f"{parts[-1]} · {line_name(line)}", 34), colour)
         for depth in range(len(parts) - 1, 0, -1):  # up through the sub-assemblies
             parent = node(f"assembly:{'/'.join(parts[:depth])}", parts[depth - 1], "#6B8E9E")
             link(source, parent, line.kgco2e)
@@ -166,12 +167,19 @@ def supply_chain_sankey(result, stage_name: Text, line_name: Callable[[object], 
                 source=[s for s, _ in links],
                 target=[d for _, d in links],
                 value=list(links.values()),
-                hovertemplate="%{source.label} → %{target.label}: %{value:.4g} kg CO2e<extra></extra>",
+                color=[_transparent(colours[s]) for s, _ in links],
+                hovertemplate="%{source.label} → %{target.label}: %{value:,.4~r} kg CO2e<extra></extra>",
             ),
         )
     )
     figure.update_layout(title=t("chart.sankey"))
     return _layout(figure, height=max(420, 22 * len(labels)))
+
+
+def _transparent(colour: str, alpha: float = 0.35) -> str:
+    """"#2E7D6B" → "rgba(46,125,107,0.35)" (links take the colour of where they come from)."""
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
 
 
 def _inflow(links: dict[tuple[int, int], float], index: int) -> float:

@@ -39,6 +39,7 @@ class Outcome:
     evaluation: Any = None  # footprint.rules Evaluation
     label: Any = None  # integrations.LabelImages
     notes: list[tuple[str, str]] = field(default_factory=list)  # (English, Chinese) remarks
+    report_input: Any = None  # footprint.reports.inputs.ReportInput, prepared on first download
     seconds: float = 0.0
 
     @property

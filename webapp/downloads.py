@@ -1,20 +1,18 @@
-"""Bytes of every download the form offers, as plain functions (AppTest cannot read download
+"""Bytes of the form's own downloads, as plain functions (AppTest cannot read download
 buttons, so the tests call these directly).
 
 Study JSON is :meth:`footprint.study.Study.to_json`; a form that is not a valid study yet is
-saved as a draft (:func:`webapp.state.draft_json`) so nothing typed is lost. The BOM template
-is written by :mod:`footprint.bom_io` from an example BOM. The results workbook lays out the
-engine's numbers as they are (no recomputation).
+saved as a draft (:func:`webapp.state.draft_json`) so nothing typed is lost. The BOM templates
+are written by :mod:`footprint.bom_io` / :mod:`footprint.exchange.excel` from an example BOM.
+Results workbook, PDF report and PACT export come from footprint (see webapp.integrations).
 """
 
 from __future__ import annotations
 
-import io
 import re
 
 from footprint.bom import Bom, bom_from_data
 from footprint.bom_io import write_bom_csv, write_bom_xlsx
-from footprint.dataset import STAGES
 
 from .state import StudyForm, draft_json
 
@@ -40,8 +38,14 @@ def template_csv() -> bytes:
     return write_bom_csv(template_bom()).encode("utf-8-sig")
 
 
-def template_xlsx() -> bytes:
-    return write_bom_xlsx(template_bom())
+def template_xlsx(engine=None) -> bytes:
+    """The bilingual Excel template of :mod:`footprint.exchange.excel` (activity list with each
+    activity's footprint, drop-downs) filled with the example lines; plain layout without engine."""
+    if engine is None:
+        return write_bom_xlsx(template_bom())
+    from footprint.exchange.excel import template_for_engine
+
+    return template_for_engine(engine, template_bom())
 
 
 def safe_filename(text: str, fallback: str = "study") -> str:
@@ -54,75 +58,3 @@ def study_json(form: StudyForm, study=None) -> tuple[bytes, str]:
     if study is not None:
         return (study.to_json() + "\n").encode("utf-8"), "study"
     return (draft_json(form) + "\n").encode("utf-8"), "draft"
-
-
-def results_xlsx(result, t, stage_name, uncertainty=None, evaluation=None, language: str = "en") -> bytes:
-    """A workbook with the summary, the lines, the stages and the gases of one result (and the
-    rule findings when there are any); headings come from ``t`` in the interface language."""
-    import openpyxl
-    from openpyxl.styles import Font
-
-    book = openpyxl.Workbook()
-    bold = Font(bold=True)
-
-    def sheet(title: str, header: list[str], rows: list[list]):
-        ws = book.create_sheet(title)
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font = bold
-        for row in rows:
-            ws.append([_text_cell(value) for value in row])
-        for column in ws.columns:
-            width = max(len(str(cell.value or "")) for cell in column)
-            ws.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
-        return ws
-
-    book.remove(book.active)
-    summary = [
-        [t("xlsx.product"), result.product],
-        [t("xlsx.declared_unit"), result.declared_unit],
-        [t("xlsx.total"), result.total_kgco2e],
-        [t("xlsx.grid"), result.grid],
-        [t("xlsx.method"), result.method.get("name", "")],
-        [t("xlsx.dataset"), f"{result.dataset.get('id')} {result.dataset.get('version')}"],
-        [t("xlsx.dataset_sha"), result.dataset.get("sha256", "")],
-        [t("xlsx.aircraft"), result.aircraft_kgco2e],
-        [t("xlsx.biogenic"), result.biogenic_co2_kg],
-    ]
-    if uncertainty is not None:
-        summary += [[t("xlsx.p2_5"), uncertainty.low], [t("xlsx.p97_5"), uncertainty.high], [t("xlsx.iterations"), uncertainty.iterations]]
-    if evaluation is not None:
-        summary += [[t("xlsx.eligibility"), evaluation.status]]
-    sheet(t("xlsx.sheet_summary"), [t("xlsx.item"), t("xlsx.value")], summary)
-    sheet(
-        t("xlsx.sheet_lines"),
-        [t("xlsx.line"), t("xlsx.activity"), t("xlsx.name_zh"), t("xlsx.name_en"), t("xlsx.stage"), t("xlsx.data_type"), t("xlsx.amount"), t("xlsx.unit"), t("xlsx.activity_amount"), t("xlsx.activity_unit"), "kg CO2e", t("xlsx.share")],
-        [
-            [line.path, line.activity_id, line.activity_name_zh, line.activity_name, stage_name(line.stage), line.data_type, line.amount, line.unit, line.activity_amount, line.activity_unit, line.kgco2e, line.share]
-            for line in result.lines
-        ],
-    )
-    total = result.total_kgco2e
-    sheet(
-        t("xlsx.sheet_stages"),
-        [t("xlsx.stage"), "kg CO2e", t("xlsx.share")],
-        [[stage_name(stage), result.by_stage[stage], result.by_stage[stage] / total if total else 0.0] for stage in STAGES if stage in result.by_stage],
-    )
-    sheet(t("xlsx.sheet_gases"), [t("xlsx.gas"), "kg CO2e"], [[gas, value] for gas, value in result.by_gas.items()])
-    if evaluation is not None:
-        zh = language != "en"
-        sheet(
-            t("xlsx.sheet_findings"),
-            [t("xlsx.rule"), t("xlsx.severity"), t("xlsx.verdict"), t("xlsx.message")],
-            [[f.rule_id, f.severity.value, f.verdict.value, f.message.zh if zh else f.message.en] for f in evaluation.findings],
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _text_cell(value):
-    """Text that Excel would run as a formula is stored with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
-        return "'" + value
-    return value

@@ -33,15 +33,15 @@ class Uncertainty:
 
 @dataclass(frozen=True)
 class Alternative:
-    line: str  # BOM line path
-    activity_id: str
-    alternative_id: str
-    label_en: str
-    label_zh: str
-    kgco2e_before: float
-    kgco2e_after: float  # total per declared unit with the switch
+    """One "what would change" suggestion of :func:`footprint.scenarios.propose_alternatives`."""
+
+    kind: str  # "swap" (a line's activity) or "grid" (the site grid)
+    line: str | None  # BOM line path of a swap
+    from_id: str
+    to_id: str
+    total_kgco2e: float  # total per declared unit with the change
     change_kgco2e: float
-    raw: Any = None
+    change_share: float | None
 
 
 @dataclass(frozen=True)
@@ -87,37 +87,29 @@ def uncertainty(engine, bom, result, grid: str | None, progress: Callable[[float
     )
 
 
-def alternatives(engine, bom, result, grid: str | None, limit: int = 5) -> list[Alternative]:
-    """Switches of hotspot lines to alternative activities, from :mod:`footprint.scenarios`."""
+def alternatives(engine, bom, result, grid: str | None, top_lines: int = 3, per_line: int = 2) -> list[Alternative]:
+    """Lower-footprint alternatives for the hotspots and the site grid (footprint.scenarios)."""
     try:
-        from footprint import scenarios  # type: ignore[attr-defined]
+        from footprint.scenarios import propose_alternatives
     except ImportError:
         return []
-    find = getattr(scenarios, "what_would_change", None) or getattr(scenarios, "alternatives", None)
-    if find is None:
-        return []
     try:
-        found = find(engine, bom, grid=grid, limit=limit)
+        found = propose_alternatives(engine, bom, grid=grid or result.grid, top_lines=top_lines, per_line=per_line)
     except FootprintError as error:
         log.info("scenarios refused the BOM: %s", error)
         return []
-    items = []
-    for item in found or []:
-        after = float(_attr(item, "total_kgco2e", "kgco2e_after", "total_after", default=result.total_kgco2e))
-        items.append(
-            Alternative(
-                line=str(_attr(item, "line", "path", "line_path", default="")),
-                activity_id=str(_attr(item, "activity_id", "from_activity", default="")),
-                alternative_id=str(_attr(item, "alternative_id", "to_activity", "alternative", default="")),
-                label_en=str(_attr(item, "label_en", "description", "label", default="")),
-                label_zh=str(_attr(item, "label_zh", "description_zh", default="")),
-                kgco2e_before=result.total_kgco2e,
-                kgco2e_after=after,
-                change_kgco2e=after - result.total_kgco2e,
-                raw=item,
-            )
+    return [
+        Alternative(
+            kind=item.kind,
+            line=item.path,
+            from_id=item.from_id,
+            to_id=item.to_id,
+            total_kgco2e=item.total_kgco2e,
+            change_kgco2e=item.change_kgco2e,
+            change_share=item.change_share,
         )
-    return items
+        for item in found
+    ]
 
 
 @lru_cache(maxsize=1)
@@ -164,9 +156,12 @@ def judge(study, engine, loaded_rule_set) -> Judgement:
         return Judgement(declared, computation, notes=[("The label rules are not available.", "标识规则不可用。")])
     from footprint.rules import evaluate_context, make_context
 
+    from footprint.study import RuleSetRef
+
     first = make_context(study, loaded_rule_set, engine)
-    computation = first.computation
-    declared = study.model_copy(update={"declared": declared_from(computation)})
+    computation = first.computation  # under the rule set's settings (certificates, GWP set, basis)
+    reference = RuleSetRef(id=loaded_rule_set.id, version=loaded_rule_set.version, sha256=loaded_rule_set.sha256)
+    declared = study.model_copy(update={"declared": declared_from(computation).model_copy(update={"rule_set": reference})})
     context = make_context(declared, loaded_rule_set, engine)
     evaluation = evaluate_context(context)
     judgement = Judgement(declared, context.computation, evaluation)
@@ -199,37 +194,50 @@ def label_images(label) -> LabelImages | None:
     )
 
 
-def report_pdf(outcome, engine, language: str) -> bytes:
-    """The bilingual PDF report of :mod:`footprint.reports` for this outcome (its study when the
-    form makes one, else its BOM), with the findings and interval already computed."""
+def report_input(outcome, engine, rule_set_id: str | None = None):
+    """What :mod:`footprint.reports` and :mod:`footprint.exchange` need for this outcome
+    (prepared once per outcome, on the first download that needs it)."""
+    if outcome.report_input is None:
+        from footprint.reports.inputs import prepare_report
+
+        uncertainty = None
+        if outcome.uncertainty is not None and outcome.uncertainty.raw is not None:
+            raw = outcome.uncertainty.raw
+            uncertainty = {"iterations": raw.iterations, "seed": raw.seed, **raw.total}
+        subject = outcome.study if outcome.study is not None else outcome.bom
+        outcome.report_input = prepare_report(
+            subject,
+            engine,
+            evaluation=outcome.evaluation,
+            evaluate_rules=False,
+            rule_set=rule_set(rule_set_id) if outcome.evaluation is not None else None,
+            uncertainty=uncertainty,
+            grid=outcome.result.grid,
+        )
+    return outcome.report_input
+
+
+def report_pdf(outcome, engine, language: str, rule_set_id: str | None = None) -> bytes:
+    """The bilingual PDF report (:func:`footprint.reports.report_pdf`) in ``language``."""
     from footprint.reports import report_pdf as render
-    from footprint.reports.inputs import prepare_report
 
-    uncertainty = None
-    if outcome.uncertainty is not None and outcome.uncertainty.raw is not None:
-        raw = outcome.uncertainty.raw
-        uncertainty = {"iterations": raw.iterations, "seed": raw.seed, **raw.total}
-    subject = outcome.study if outcome.study is not None else outcome.bom
-    prepared = prepare_report(subject, engine, evaluation=outcome.evaluation, evaluate_rules=outcome.evaluation is not None, uncertainty=uncertainty)
-    return render(prepared, language)
+    return render(report_input(outcome, engine, rule_set_id), language)
 
 
-def pact_json(outcome, engine) -> bytes | None:
-    """The PACT product footprint of :mod:`footprint.exchange` when that exporter is installed."""
-    try:
-        from footprint.exchange import pact  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    export = getattr(pact, "export_json", None) or getattr(pact, "to_pact_json", None)
-    if export is None:
-        return None
-    data = export(outcome.study if outcome.study is not None else outcome.bom, engine)
-    return data.encode("utf-8") if isinstance(data, str) else data
+def results_xlsx(outcome, engine, rule_set_id: str | None = None) -> bytes:
+    """The results workbook of :func:`footprint.exchange.excel.results_xlsx` (bilingual)."""
+    from footprint.exchange.excel import results_xlsx as workbook
+
+    return workbook(report_input(outcome, engine, rule_set_id))
 
 
-def has_pact() -> bool:
-    try:
-        from footprint.exchange import pact  # type: ignore[attr-defined]  # noqa: F401
-    except ImportError:
-        return False
-    return True
+def pact_json(outcome, engine, form, rule_set_id: str | None = None) -> bytes:
+    """The PACT v3 product footprint of :mod:`footprint.exchange.pact`; a BOM without a study
+    takes the company and reference period from the form."""
+    from footprint.exchange.pact import PactOptions, pact_json as export
+
+    options = None
+    if outcome.study is None:
+        options = PactOptions(company_name=form.applicant or None, reference_period=(form.period_start, form.period_end))
+    return export(report_input(outcome, engine, rule_set_id), options)
+

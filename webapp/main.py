@@ -143,7 +143,7 @@ def issue_summary(t: Texts, issues) -> None:
     for issue in issues:
         counts[issue.section] = counts.get(issue.section, 0) + 1
     parts = [f"{t(f'section.{section}')}: {count}" for section, count in counts.items()]
-    st.error(t("issue.summary", count=len(issues), where="; ".join(parts)), icon="⚠️")
+    st.error(t("issue.summary", count=len(issues), where="; ".join(parts)), icon=":material/error:")
     general = [i for i in issues if i.section == "bom"]
     for issue in general:
         where = f"`{issue.field}` " if issue.field else ""
@@ -151,7 +151,7 @@ def issue_summary(t: Texts, issues) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="GBA 产品碳足迹 · Product Carbon Footprint", page_icon="🌿", layout="wide")
+    st.set_page_config(page_title="GBA 产品碳足迹 · Product Carbon Footprint", page_icon=":material/eco:", layout="wide")
     directory = config.dataset_dir()
     with st.spinner("Loading the GBA dataset · 正在加载大湾区数据集…"):
         engine = load_engine(directory)
@@ -177,7 +177,7 @@ def main() -> None:
     with tabs[0]:
         bom_editor.product_tab(t, live_issues)
     with tabs[1]:
-        bom_editor.materials_tab(catalog, t, live_issues)
+        bom_editor.materials_tab(catalog, engine, t, live_issues)
     with tabs[2]:
         bom_editor.energy_tab(catalog, t, live_issues)
     with tabs[3]:
@@ -195,7 +195,7 @@ def main() -> None:
         bar.empty()
     outcome = state.get("outcome")
     if outcome is None:
-        st.info(t("results.empty"), icon="👆")
+        st.info(t("results.empty"), icon=":material/arrow_upward:")
         return
     if not outcome.ok:
         issue_summary(t, outcome.issues)

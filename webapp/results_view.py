@@ -9,20 +9,30 @@ import pandas as pd
 import streamlit as st
 
 from footprint.dataset import STAGES
+from footprint.reports.numbers import significant
 
 from . import charts, downloads, integrations
 from .catalog import Catalog
 from .compute import Outcome
 from .state import StudyForm
 from .texts import Texts
+from .widgets import choice
 
-VERDICT_ICONS = {"pass": "✅", "fail": "❌", "not_applicable": "➖", "needs_evidence": "📎"}
+VERDICT_ICONS = {"pass": "✓", "fail": "✗", "not_applicable": "–", "needs_evidence": "…"}
+VERDICT_ORDER = {"fail": 0, "needs_evidence": 1, "pass": 2, "not_applicable": 3}
+SEVERITY_ORDER = {"blocking": 0, "major": 1, "minor": 2, "info": 3}
+VERDICT_STYLES = {
+    "fail": "background-color: #fde2e2; color: #9b1c1c; font-weight: 600",
+    "needs_evidence": "background-color: #fff4d6; color: #8a5a00",
+    "pass": "color: #1f7a5c",
+}
 
 
 def fmt(value: float | None, digits: int = 4) -> str:
+    """Plain decimal with ``digits`` significant figures, as the report writes numbers."""
     if value is None:
         return "—"
-    return f"{value:.{digits}g}"
+    return significant(value, digits)
 
 
 def line_name(catalog: Catalog, t: Texts):
@@ -55,7 +65,7 @@ def headline(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
 
 def stage_section(outcome: Outcome, t: Texts) -> None:
     result = outcome.result
-    kind = st.radio(t("chart.kind"), ("bar", "waterfall"), key="chart.kind", horizontal=True, format_func=lambda v: t(f"chart.kind_{v}"), label_visibility="collapsed")
+    kind = choice(st, "radio", t("chart.kind"), ("bar", "waterfall"), "chart.kind", t.language, horizontal=True, format_func=lambda v: t(f"chart.kind_{v}"), label_visibility="collapsed")
     figure = charts.stage_bar(result, t.stage, t) if kind == "bar" else charts.stage_waterfall(result, t.stage, t)
     st.plotly_chart(figure, width="stretch", key=f"chart.stages.{kind}")
     total = result.total_kgco2e
@@ -111,18 +121,23 @@ def hotspots_section(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
             f"{fmt(line.kgco2e)} kg CO2e · {line.share:.0%}"
         )
     st.markdown(f"##### {t('hotspots.what_if')}")
+    if outcome.computation is not None and outcome.computation.basis == "market":
+        st.caption(t("hotspots.location_note"))
     if not outcome.alternatives:
         st.info(t("hotspots.no_alternatives"))
         return
     rows = []
     for alt in outcome.alternatives:
+        if alt.kind == "grid":
+            switch = t("hotspots.switch_grid", to=catalog.name(alt.to_id, t.language))
+        else:
+            switch = t("hotspots.switch_line", line=alt.line, before=catalog.name(alt.from_id, t.language), to=catalog.name(alt.to_id, t.language))
         rows.append(
             {
-                t("table.line"): alt.line,
-                t("hotspots.switch"): t.pick(alt.label_en, alt.label_zh) or f"{alt.activity_id} → {alt.alternative_id}",
-                t("hotspots.new_total"): alt.kgco2e_after,
+                t("hotspots.switch"): switch,
+                t("hotspots.new_total"): alt.total_kgco2e,
                 t("hotspots.change"): alt.change_kgco2e,
-                t("hotspots.change_pct"): alt.change_kgco2e / alt.kgco2e_before if alt.kgco2e_before else 0.0,
+                t("hotspots.change_pct"): alt.change_share if alt.change_share is not None else 0.0,
             }
         )
     st.dataframe(
@@ -130,11 +145,13 @@ def hotspots_section(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
         hide_index=True,
         width="stretch",
         column_config={
+            t("hotspots.switch"): st.column_config.TextColumn(width="large"),
             t("hotspots.new_total"): st.column_config.NumberColumn(format="%.4g"),
             t("hotspots.change"): st.column_config.NumberColumn(format="%+.4g"),
             t("hotspots.change_pct"): st.column_config.NumberColumn(format="percent"),
         },
     )
+    st.caption(t("hotspots.note"))
 
 
 def data_quality_section(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
@@ -167,7 +184,7 @@ def findings_section(outcome: Outcome, t: Texts) -> None:
     evaluation = outcome.evaluation
     if evaluation is None:
         if outcome.study_issues:
-            st.warning(t("findings.need_study"), icon="📝")
+            st.warning(t("findings.need_study"), icon=":material/edit_note:")
             for issue in outcome.study_issues:
                 st.markdown(f"- `{issue.field or ''}` {issue.text(t.language)}")
         for english, chinese in outcome.notes:
@@ -182,7 +199,8 @@ def findings_section(outcome: Outcome, t: Texts) -> None:
     st.caption(t("findings.counts", passed=counts.get("pass", 0), failed=counts.get("fail", 0), evidence=counts.get("needs_evidence", 0), na=counts.get("not_applicable", 0)))
     show_all = st.toggle(t("findings.show_na"), key="findings.show_na")
     rows = []
-    for finding in evaluation.findings:
+    verdicts = []
+    for finding in sorted(evaluation.findings, key=lambda f: (VERDICT_ORDER.get(f.verdict.value, 9), SEVERITY_ORDER.get(f.severity.value, 9))):
         if finding.verdict.value == "not_applicable" and not show_all:
             continue
         rows.append(
@@ -195,7 +213,16 @@ def findings_section(outcome: Outcome, t: Texts) -> None:
                 t("findings.message"): t.pick(finding.message.en, finding.message.zh),
             }
         )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        verdicts.append(finding.verdict.value)
+    frame = pd.DataFrame(rows)
+    verdict_column = t("findings.verdict")
+
+    def colour(column):
+        if column.name not in ("", verdict_column):
+            return [""] * len(column)
+        return [VERDICT_STYLES.get(verdict, "") for verdict in verdicts]
+
+    st.dataframe(frame.style.apply(colour), hide_index=True, width="stretch")
 
 
 def label_section(outcome: Outcome, t: Texts) -> None:
@@ -210,7 +237,7 @@ def label_section(outcome: Outcome, t: Texts) -> None:
         st.warning(t("label.not_eligible"))
     if label.svg:
         encoded = base64.b64encode(label.svg).decode("ascii")
-        st.markdown(f'<img src="data:image/svg+xml;base64,{encoded}" style="max-width:420px;width:100%" alt="label" data-testid="label-preview"/>', unsafe_allow_html=True)
+        st.markdown(f'<img src="data:image/svg+xml;base64,{encoded}" style="max-width:560px;width:100%" alt="label"/>', unsafe_allow_html=True)
     elif label.png:
         st.image(label.png() if callable(label.png) else label.png, width=420)
     for english, chinese in label.notes:
@@ -225,7 +252,7 @@ def downloads_section(outcome: Outcome, form: StudyForm, engine, t: Texts) -> No
     cols[0].download_button(t("downloads.study" if kind == "study" else "downloads.draft"), data, file_name=f"{name}.study.json", mime="application/json", icon=":material/save:", key="dl.study", width="stretch")
     cols[1].download_button(
         t("downloads.excel"),
-        lambda: downloads.results_xlsx(outcome.result, t, t.stage, outcome.uncertainty, outcome.evaluation, t.language),
+        lambda: integrations.results_xlsx(outcome, engine, form.rule_set),
         file_name=f"{name}-results.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table:",
@@ -234,7 +261,7 @@ def downloads_section(outcome: Outcome, form: StudyForm, engine, t: Texts) -> No
     )
     cols[2].download_button(
         t("downloads.pdf"),
-        lambda: integrations.report_pdf(outcome, engine, t.language),
+        lambda: integrations.report_pdf(outcome, engine, t.language, form.rule_set),
         file_name=f"{name}-report-{t.language}.pdf",
         mime="application/pdf",
         icon=":material/picture_as_pdf:",
@@ -247,13 +274,21 @@ def downloads_section(outcome: Outcome, form: StudyForm, engine, t: Texts) -> No
         more[0].download_button(t("downloads.label_svg"), label.svg, file_name=f"{name}-label.svg", mime="image/svg+xml", icon=":material/label:", key="dl.svg", width="stretch")
     if label is not None and label.png:
         more[1].download_button(t("downloads.label_png"), label.png, file_name=f"{name}-label.png", mime="image/png", icon=":material/image:", key="dl.png", width="stretch")
-    if integrations.has_pact():
-        more[2].download_button(t("downloads.pact"), lambda: integrations.pact_json(outcome, engine) or b"", file_name=f"{name}-pact.json", mime="application/json", icon=":material/share:", key="dl.pact", width="stretch")
+    if outcome.study is not None or form.applicant:
+        more[2].download_button(
+            t("downloads.pact"),
+            lambda: integrations.pact_json(outcome, engine, form, form.rule_set),
+            file_name=f"{name}-pact.json",
+            mime="application/json",
+            icon=":material/share:",
+            key="dl.pact",
+            width="stretch",
+        )
 
 
 def results(outcome: Outcome, form: StudyForm, catalog: Catalog, engine, t: Texts, stale: bool) -> None:
     if stale:
-        st.info(t("results.stale"), icon="🔄")
+        st.info(t("results.stale"), icon=":material/refresh:")
     headline(outcome, catalog, t)
     tabs = st.tabs([t("tab.stages"), t("tab.lines"), t("tab.sankey"), t("tab.hotspots"), t("tab.quality"), t("tab.findings"), t("tab.label")])
     with tabs[0]:
@@ -270,5 +305,6 @@ def results(outcome: Outcome, form: StudyForm, catalog: Catalog, engine, t: Text
         findings_section(outcome, t)
     with tabs[6]:
         label_section(outcome, t)
+    st.divider()
     st.markdown(f"#### {t('downloads.title')}")
     downloads_section(outcome, form, engine, t)

@@ -23,18 +23,23 @@ def new_app(language: str = "en") -> AppTest:
 def pick(at: AppTest, query: str, activity_id: str, amount: float, unit: str | None = None, stage: str | None = None, distance: float | None = None) -> AppTest:
     """Search the dataset, choose an activity, set amount / unit / stage, press "Add line"."""
     at.text_input(key="pick.query").input(query).run()
-    at.selectbox(key="pick.activity").select(activity_id).run()
+    at.selectbox(key=bound(at, "pick.activity")).select(activity_id).run()
     at.number_input(key="pick.amount").set_value(amount)
     if unit is not None:
         at.selectbox(key="pick.unit").select(unit)
     if stage is not None:
-        at.selectbox(key="pick.stage").select(stage)
+        at.selectbox(key=bound(at, "pick.stage")).select(stage)
     if distance is not None:
         at.number_input(key="pick.distance").set_value(distance)
     at.run()
     at.button(key="pick.add").click().run()
     assert not at.exception, at.exception
     return at
+
+
+def bound(at: AppTest, key: str) -> str:
+    """The widget key of a language-bound choice (webapp.widgets) in the current language."""
+    return f"{key}@{at.session_state['lang']}"
 
 
 def edit_grid(at: AppTest, grid: str, *, edited: dict | None = None, added: list | None = None, deleted: list | None = None) -> AppTest:

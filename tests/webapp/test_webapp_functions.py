@@ -11,8 +11,9 @@ import pytest
 from footprint.bom import bom_from_data
 from footprint.bom_io import read_bom
 
+from webapp import integrations
 from webapp.catalog import Catalog
-from webapp.downloads import results_xlsx, safe_filename, study_json, template_csv, template_xlsx
+from webapp.downloads import safe_filename, study_json, template_csv, template_xlsx
 from webapp.state import StudyForm, apply_editor_state, build_bom, compose, draft_json, form_with_bom, load_saved
 from webapp.texts import Texts
 from webapp.uploads import read_upload
@@ -150,29 +151,31 @@ def test_unreadable_upload_is_refused_with_a_reason(catalog):
     assert result.issues and "xlsx" in result.issues[0].message
 
 
-def test_results_workbook_has_the_engine_numbers(engine):
+def test_downloads_of_an_outcome_carry_the_engine_numbers(engine, catalog):
+    """Results workbook, PDF and PACT come from footprint.exchange / footprint.reports, fed with
+    the outcome the screen shows (no second computation of our own)."""
     import openpyxl
 
-    bom = bom_from_data(
-        {
-            "product": "=HYPERLINK(\"x\")",
-            "declared_unit": "1 kg",
-            "lines": [
-                {"id": "A", "activity_id": "AL-EXTR-GBA", "amount": 1, "unit": "kg", "stage": "raw_materials"},
-                {"id": "B", "activity_id": "PAPER-CORR-CN", "amount": 0.1, "unit": "kg", "stage": "packaging"},
-            ],
-        }
-    )
-    result = engine.calculate(bom)
-    t = Texts("zh-Hans")
-    data = results_xlsx(result, t, t.stage, language=t.language)
-    book = openpyxl.load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["汇总", "清单行", "阶段", "温室气体"]
-    summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True)}
-    assert summary["总量（kg CO2e/声明单位）"] == pytest.approx(result.total_kgco2e, rel=1e-14)  # Excel keeps 15 digits
-    assert summary["产品"].startswith("'=")  # never a live formula
-    lines = list(book["清单行"].iter_rows(values_only=True))
-    assert [row[10] for row in lines[1:]] == pytest.approx([line.kgco2e for line in result.lines], rel=1e-14)
+    from webapp.compute import calculate
+    from webapp.main import example_form
+
+    form = example_form(catalog)
+    outcome = calculate(form, engine)
+    assert outcome.ok and outcome.study is not None
+    book = openpyxl.load_workbook(io.BytesIO(integrations.results_xlsx(outcome, engine, form.rule_set)))
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True)}
+    assert summary["碳足迹 Footprint (kg CO2e / declared unit)"] == pytest.approx(outcome.result.total_kgco2e, rel=1e-14)
+    assert "Findings" in book.sheetnames
+    pact = json.loads(integrations.pact_json(outcome, engine, form, form.rule_set))
+    assert float(pact["pcf"]["pcfExcludingBiogenicUptake"]) == pytest.approx(outcome.result.total_kgco2e, rel=1e-9)
+    pdf = integrations.report_pdf(outcome, engine, "zh-Hans", form.rule_set)
+    assert pdf.startswith(b"%PDF")
+    assert outcome.report_input is not None  # prepared once, shared by the three downloads
+
+
+def test_template_xlsx_with_the_dataset_activity_list(engine):
+    data = template_xlsx(engine)
+    assert [line.id for line in read_bom(data, "template.xlsx").lines] == ["AL", "PP", "ELEC", "BOX", "TRUCK"]
 
 
 def test_charts_show_the_result(engine):

@@ -1,0 +1,272 @@
+"""The web form in a real browser: `streamlit run app.py` driven by Debian's chromium.
+
+Enters a BOM with the activity picker and by typing into the data grid, calculates, compares
+the total shown with the engine's, opens the label, downloads the study JSON and checks it.
+Screenshots of the main screens in both languages are written to a temporary folder and copied
+to docs/screenshots/ when UPDATE_SCREENSHOTS=1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from footprint.reports.numbers import significant
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.browser
+
+
+def _playwright():
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium (install Debian's chromium: apt-get install chromium fonts-noto-cjk)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    return sync_playwright
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """`streamlit run app.py` on a free local port, with this test run's temporary cache."""
+    _playwright()
+    port = _free_port()
+    env = dict(os.environ)  # carries the temporary GBA_FOOTPRINT_CACHE set by tests/conftest.py
+    env.pop("GBA_FOOTPRINT_DATASET", None)  # the bundled GBA dataset, as users get it
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+            "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
+            "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            log.seek(0)
+            pytest.fail(f"streamlit did not start:\n{log.read().decode(errors='replace')[-3000:]}")
+        time.sleep(0.2)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def idle(page, timeout: float = 30_000) -> None:
+    """Wait for the rerun an action started to finish."""
+    try:
+        page.wait_for_selector("[data-testid=stApp][data-test-script-state=running]", timeout=600)
+    except Exception:  # the rerun may already be over
+        pass
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
+
+
+def commit(page) -> None:
+    page.keyboard.press("Tab")
+    idle(page)
+
+
+class Shots:
+    def __init__(self, page, directory: Path) -> None:
+        self.page, self.directory, self.taken = page, directory, []
+
+    def take(self, name: str, anchor=None) -> None:
+        if anchor is not None:
+            anchor.evaluate("element => element.scrollIntoView({block: 'start'})")
+        self.page.wait_for_timeout(300)  # charts draw after the script has finished
+        path = self.directory / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        self.taken.append(path)
+
+
+def visit_screens(page, shots: Shots, language: str, t: dict) -> None:
+    """The example study: input tabs, then the results tabs, in one language."""
+    page.get_by_role("tab", name=t["materials"]).click()
+    shots.take(f"{language}-2-materials")
+    page.get_by_role("tab", name=t["energy"]).click()
+    shots.take(f"{language}-3-energy")
+    page.get_by_role("tab", name=t["product"]).click()
+    page.get_by_role("button", name=t["calculate"]).click()
+    idle(page)
+    metric = page.locator("[data-testid=stMetric]").first
+    metric.wait_for()
+    shots.take(f"{language}-4-results", metric)
+    for name, tab in (("5-supply-chain", t["sankey"]), ("6-findings", t["findings"]), ("7-label", t["label"])):
+        page.get_by_role("tab", name=tab, exact=True).click()
+        shots.take(f"{language}-{name}", metric)
+
+
+ZH = {"product": "① 产品信息", "materials": "② 原材料与零部件", "energy": "③ 工厂能源", "calculate": "计算碳足迹", "sankey": "供应链", "hotspots": "热点与情景", "findings": "标识规则", "label": "标识", "example": "载入示例"}
+EN = {"product": "① Product", "materials": "② Materials & parts", "energy": "③ Factory energy", "calculate": "Calculate footprint", "sankey": "Supply chain", "hotspots": "Hotspots & what-if", "findings": "Label rules", "label": "Label", "example": "Load example", "new": "New study"}
+
+
+def test_enter_a_bom_see_total_and_label_download_study(server, tmp_path):
+    sync_playwright = _playwright()
+    started = time.monotonic()
+    shot_dir = Path(tempfile.mkdtemp(prefix="gba-screenshots-"))
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1440, "height": 1500},
+            accept_downloads=True,
+        )
+        try:
+            page = context.new_page()
+            page.goto(server)
+            idle(page, 90_000)
+            print(f"loaded {time.monotonic() - started:.1f}")
+            shots = Shots(page, shot_dir)
+            page.get_by_role("textbox", name="产品名称", exact=True).wait_for()
+            shots.take("zh-1-product")
+
+            # -- both languages, on the example study
+            page.get_by_role("button", name=ZH["example"]).click()
+            idle(page)
+            visit_screens(page, shots, "zh", ZH)
+            page.locator("[data-testid=stRadio] label").filter(has_text="English").click()
+            idle(page)
+            page.get_by_role("tab", name=EN["product"]).click()
+            # choices keep their value and show it in the new language
+            assert page.get_by_role("combobox", name="Declared unit").input_value() == "piece"
+            assert page.get_by_role("combobox", name="Region of the site").input_value() == "Guangdong / Shenzhen (mainland)"
+            shots.take("en-1-product")
+            visit_screens(page, shots, "en", EN)
+
+            print(f"screens {time.monotonic() - started:.1f}")
+            # -- a new study entered by hand
+            page.get_by_role("button", name=EN["new"]).click()
+            idle(page)
+            page.get_by_role("tab", name=EN["product"]).click()
+            page.get_by_role("textbox", name="Product name", exact=True).fill("Aluminium bracket")
+            commit(page)
+            page.get_by_role("textbox", name="Company (applicant)").fill("Example Metal Works Ltd.")
+            commit(page)
+            page.get_by_role("spinbutton", name="Mass of one piece (kg)").fill("0.35")
+            commit(page)
+
+            page.get_by_role("tab", name=EN["materials"]).click()
+            for query, activity, amount, unit in (("铝挤压", "AL-EXTR-GBA", "0.3", None), ("corrugated", "PAPER-CORR-CN", "40", "g")):
+                page.get_by_role("textbox", name="Search by Chinese or English name").fill(query)
+                commit(page)
+                page.locator("[data-testid=stSelectbox]:visible").filter(has_text="Activity (").click()
+                page.get_by_role("option").filter(has_text=activity).first.click()
+                idle(page)
+                if unit:
+                    page.locator("[data-testid=stSelectbox]:visible").filter(has_text="Unit").click()
+                    page.get_by_role("option", name=unit, exact=True).click()
+                    idle(page)
+                page.get_by_role("spinbutton", name="Amount", exact=True).fill(amount)
+                commit(page)
+                page.get_by_role("button", name="Add line").click()
+                idle(page)
+            # type into the data grid (a canvas): first row, Amount column
+            grid = page.locator("[data-testid=stDataFrame]:visible").first
+            box = grid.bounding_box()
+            page.mouse.click(box["x"] + 50, box["y"] + 35 + 17)
+            for _ in range(3):  # ID → Part of → Activity → Amount
+                page.keyboard.press("ArrowRight")
+            page.keyboard.type("0.32", delay=40)
+            page.keyboard.press("Enter")
+            idle(page)
+
+            page.get_by_role("tab", name=EN["energy"]).click()
+            page.get_by_role("spinbutton", name="Electricity used").fill("0.5")
+            commit(page)
+
+            print(f"entered {time.monotonic() - started:.1f}")
+            page.get_by_role("button", name=EN["calculate"]).click()
+            idle(page)
+            shown_total = page.locator("[data-testid=stMetricValue]").first.inner_text()
+
+            from footprint.bom import bom_from_data
+            from footprint.engine import default_engine
+
+            engine = default_engine()  # the server built the dataset's background first
+            bom = bom_from_data(
+                {
+                    "product": "Aluminium bracket",
+                    "declared_unit": {"quantity": 1, "unit": "piece", "mass_kg_per_piece": 0.35},
+                    "lines": [
+                        {"id": "A", "activity_id": "AL-EXTR-GBA", "amount": 0.32, "unit": "kg", "stage": "raw_materials"},
+                        {"id": "B", "activity_id": "PAPER-CORR-CN", "amount": 40, "unit": "g", "stage": "packaging"},
+                        {"id": "E", "activity_id": "ELEC-SITE", "amount": 0.5, "unit": "kWh", "stage": "manufacturing_energy"},
+                    ],
+                }
+            )
+            expected = engine.calculate(bom).total_kgco2e
+            assert shown_total == significant(expected, 4)
+
+            page.get_by_role("tab", name=EN["label"], exact=True).click()
+            label = page.locator("img[alt=label]")
+            label.wait_for()
+            assert label.is_visible()
+            assert label.evaluate("img => img.naturalWidth") > 100
+
+            with page.expect_download() as download_info:
+                page.get_by_role("button", name="Study (JSON)", exact=True).click()
+            download = download_info.value
+            assert download.suggested_filename == "Aluminium-bracket.study.json"
+            study = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+            assert study["applicant"]["name"] == "Example Metal Works Ltd."
+            assert [(line["activity_id"], line["amount"], line["unit"]) for line in study["bom"]["lines"]] == [
+                ("AL-EXTR-GBA", 0.32, "kg"),
+                ("PAPER-CORR-CN", 40.0, "g"),
+                ("ELEC-SITE", 0.5, "kWh"),
+            ]
+            assert study["declared"]["total_kgco2e"] == pytest.approx(expected, rel=1e-12)
+        finally:
+            context.close()
+    elapsed = time.monotonic() - started
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for path in shots.taken:
+            shutil.copy2(path, SCREENSHOTS / path.name)
+    assert elapsed < 60, f"the browser test took {elapsed:.0f} s"

@@ -1,0 +1,50 @@
+"""Choice widgets whose option labels depend on the interface language.
+
+Why: Streamlit's selectbox and radio remember the *label* of the chosen option in the browser.
+When the language changes, the labels change and the remembered choice no longer matches any
+option, so the browser shows a stale label or drops the choice. So the value lives in a plain
+session key (``f.grid``, ``pick.stage``...), and each language gets its own widget
+(``f.grid@en``) seeded from it before it is drawn and copying every change back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import streamlit as st
+
+
+def widget_key(key: str, language: str) -> str:
+    return f"{key}@{language}"
+
+
+def _sync(widget: str, key: str, callback: Callable | None, args: tuple) -> None:
+    st.session_state[key] = st.session_state.get(widget)
+    if callback is not None:
+        callback(*args)
+
+
+def choice(
+    container,
+    kind: str,
+    label: str,
+    options: Sequence[Any],
+    key: str,
+    language: str,
+    *,
+    on_change: Callable | None = None,
+    args: tuple = (),
+    **kwargs: Any,
+):
+    """``container.selectbox`` (kind "selectbox") or ``container.radio`` bound to ``key``."""
+    state = st.session_state
+    widget = widget_key(key, language)
+    value = state.get(key)
+    if value not in options and kwargs.get("index", 0) is not None:
+        value = options[0] if options else None
+        state[key] = value
+    state[widget] = value
+    draw = getattr(container, kind)
+    kwargs.pop("index", None)
+    return draw(label, list(options), key=widget, on_change=_sync, args=(widget, key, on_change, args), **kwargs)
