@@ -132,6 +132,9 @@ def _title(w: _Writer) -> list[Block]:
         grid=w.result.grid,
     )
     blocks: list[Block] = [Title(title, subtitle, tuple(meta))]
+    computation = w.src.computation
+    if computation is not None and computation.market is not None and computation.headline is computation.market:
+        note += "\n" + w.t("report.headline_market", value=w.kg(computation.location.total_kgco2e))
     mass = _mass_per_declared_unit(w.src)
     if mass:
         note += "\n" + w.t("report.per_kg", value=w.kg(w.total / mass))
@@ -563,6 +566,9 @@ def _uncertainty(w: _Writer) -> list[Block]:
         if summary.std is not None and summary.mean:
             rows.append((w.t("report.uncertainty.cv"), percent(summary.std / summary.mean)))
         blocks.append(KeyValues(tuple(rows)))
+        computation = w.src.computation
+        if computation is not None and computation.market is not None and computation.headline is computation.market:
+            blocks.append(Paragraph(w.t("report.uncertainty.location_note", value=w.kg(computation.location.total_kgco2e)), "note"))
     study = w.src.study
     if study is not None and (study.interpretation.uncertainty_method or study.interpretation.uncertainty_result):
         stated = "; ".join(t for t in (study.interpretation.uncertainty_method, study.interpretation.uncertainty_result) if t)

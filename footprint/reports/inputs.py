@@ -260,6 +260,9 @@ def _study_parts(study: Any, engine: Any, *, evaluate_rules: bool, rule_set: Any
 
         rule_set_obj = rule_set if rule_set is not None and not isinstance(rule_set, str) else None
         return recompute(study, engine), evaluation, rule_set_obj, None
+    if rule_set is None:  # the rule set the study says it was checked against, else the general rules
+        declared = getattr(getattr(study, "declared", None), "rule_set", None)
+        rule_set = declared.id if declared is not None else None
     rule_set_obj = rule_set if rule_set is not None and not isinstance(rule_set, str) else load_rule_set(rule_set)
     ctx = make_context(study, rule_set_obj, engine, when)
     evaluation_result = evaluation if evaluation is not None else evaluate_context(ctx)

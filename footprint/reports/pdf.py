@@ -241,12 +241,13 @@ class _Renderer:
 
     def _highlight(self, block: Highlight) -> None:
         pdf = self.pdf
-        self._room(34)
+        height = 23 + 3.7 * (block.note.count("\n") + 1)
+        self._room(height + 4)
         top = pdf.get_y() + 1
         pdf.set_fill_color(*ACCENT_LIGHT)
         pdf.set_draw_color(*ACCENT)
         pdf.set_line_width(0.5)
-        pdf.rect(MARGIN, top, self.width, 30, style="DF")
+        pdf.rect(MARGIN, top, self.width, height, style="DF")
         pdf.set_xy(MARGIN + 5, top + 3)
         self._font(9, bold=True, colour=ACCENT)
         pdf.cell(0, 5, block.label)
@@ -259,7 +260,7 @@ class _Renderer:
         pdf.set_xy(MARGIN + 5, top + 21)
         self._font(7.5, colour=MUTED)
         pdf.multi_cell(self.width - 10, 3.6, block.note, wrapmode=self.wrap)
-        pdf.set_y(top + 33)
+        pdf.set_y(top + height + 3)
 
     def _labelblock(self, block: LabelBlock) -> None:
         pdf = self.pdf
