@@ -834,7 +834,7 @@ def bom_header_lines(bom: Bom) -> list[tuple[str, str]]:
     return pairs
 
 
-def _header_value(text: str) -> str:
+def header_value(text: str) -> str:
     """Values a comment line could not hold verbatim are written as JSON strings."""
     if text != text.strip() or text.startswith('"') or text.splitlines() != [text] or text.endswith((",", ";")):
         return json.dumps(text, ensure_ascii=False)
@@ -855,7 +855,7 @@ def write_bom_csv(bom: Bom) -> str:
     columns = _used_columns(rows)
     buffer = io.StringIO(newline="")
     for key, value in bom_header_lines(bom):
-        buffer.write(f"# {key}: {_header_value(value)}\n")
+        buffer.write(f"# {key}: {header_value(value)}\n")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
@@ -874,7 +874,7 @@ def write_bom_xlsx(bom: Bom) -> bytes:
     columns = _used_columns(rows)
     header_pairs = bom_header_lines(bom)
     for row_number, (key, value) in enumerate(header_pairs, start=1):
-        _set_text(sheet.cell(row=row_number, column=1), f"# {key}: {_header_value(value)}")
+        _set_text(sheet.cell(row=row_number, column=1), f"# {key}: {header_value(value)}")
     header_row = len(header_pairs) + 1
     for position, column in enumerate(columns, start=1):
         _set_text(sheet.cell(row=header_row, column=position), column)

@@ -32,7 +32,7 @@ from typing import Any
 
 from ..bom import Bom, stage_label
 from ..bom_io import COLUMNS, bom_header_lines, bom_to_rows
-from ..bom_io import _header_value as header_value  # the reader's own quoting of header values
+from ..bom_io import header_value  # the reader's own quoting of header values
 from ..dataset import STAGES
 from ..units import canonical_units
 from .safe import csv_bytes, set_text, set_value
