@@ -125,6 +125,7 @@ def grid(grid_name: str, catalog: Catalog, t: Texts, issues: list[FormIssue]) ->
         column_config=_column_config(grid_name, catalog, t),
         column_order=[c for c in columns if c != "id" or grid_name in ("materials", "certificates")],
         height=min(ROW_HEIGHT * (len(base) + 2) + 3, MAX_GRID_HEIGHT),
+        placeholder="",
     )
     show_issues(t, [i for i in issues if i.section == grid_name], session.current_rows(state, grid_name), columns)
 
@@ -139,7 +140,7 @@ def show_issues(t: Texts, issues: list[FormIssue], rows: list[dict[str, str]] | 
         field = t(f"col.{issue.field}") if issue.field and f"app.col.{issue.field}" in _keys() else (issue.field or "")
         value = f" ({t('issue.got')} “{issue.value}”)" if issue.value not in (None, "") else ""
         head = " · ".join(part for part in (where, field) if part)
-        lines.append(f"- **{head}**: {issue.text(t.language)}{value}" if head else f"- {issue.text(t.language)}{value}")
+        lines.append(f"- **{head}**: {t.pick(issue.message, issue.message_zh)}{value}" if head else f"- {t.pick(issue.message, issue.message_zh)}{value}")
     st.error(t("issue.heading", count=len(issues)) + "\n\n" + "\n".join(lines), icon=":material/error:")
     if rows is None:
         return
@@ -338,7 +339,7 @@ def energy_tab(catalog: Catalog, t: Texts, issues: list[FormIssue]) -> None:
     show_issues(t, [i for i in issues if i.section == "electricity"], None, ())
 
     st.markdown(f"#### {t('energy.green')}")
-    st.toggle(t("energy.market_based"), key=k("market_based"), help=t("energy.market_help"))
+    st.toggle(t("energy.market_based"), key=k("market_based"), help=t("energy.market_help"), on_change=_keep_certificates)
     if state.get(k("market_based")):
         st.caption(t("energy.certificates_help"))
         grid("certificates", catalog, t, issues)
@@ -347,6 +348,12 @@ def energy_tab(catalog: Catalog, t: Texts, issues: list[FormIssue]) -> None:
     st.markdown(f"#### {t('energy.fuels')}")
     st.caption(t("energy.fuels_help"))
     grid("energy", catalog, t, issues)
+
+
+def _keep_certificates() -> None:
+    """The certificate grid is only drawn while the claim is on: fold its edits into its rows
+    before it disappears, so switching the claim off and on loses nothing."""
+    session.rebase(st.session_state, "certificates")
 
 
 def emissions_tab(catalog: Catalog, t: Texts, issues: list[FormIssue]) -> None:

@@ -146,7 +146,7 @@ def supply_chain_sankey(result, stage_name: Text, line_name: Callable[[object], 
         colour = STAGE_COLOURS.get(line.stage, "#888")
         stage = node(f"stage:{line.stage}", stage_name(line.stage), colour)
         parts = line.path.split("/")
-        source = node(f"line:{line.path}", _short(f"{parts[-1]} · {line_name(line)}", 34), colour)
+        source = node(f"line:{line.path}", _short(f"{parts[-1]} · {line_name(line)}", 26), colour)
         for depth in range(len(parts) - 1, 0, -1):  # up through the sub-assemblies
             parent = node(f"assembly:{'/'.join(parts[:depth])}", parts[depth - 1], "#6B8E9E")
             link(source, parent, line.kgco2e)

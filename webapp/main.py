@@ -22,7 +22,9 @@ from .downloads import safe_filename, study_json, template_bom
 from .state import StudyForm, build_bom, build_study, form_with_bom, load_saved
 from .texts import LANGUAGE_CHOICES, Texts
 
-EXAMPLE_BOM = Path(__file__).resolve().parent.parent / "examples" / "led-lamp-bom.csv"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLE_BOM = EXAMPLES / "led-lamp-bom.csv"
+EXAMPLE_STUDY = EXAMPLES / "led-lamp-study.json"
 
 
 @st.cache_resource(show_spinner=False)
@@ -40,7 +42,13 @@ def new_form(catalog: Catalog) -> StudyForm:
 
 
 def example_form(catalog: Catalog) -> StudyForm:
-    """The LED lamp of examples/ (or the template BOM) with filled-in study details."""
+    """The LED lamp of examples/: the complete study when it is there (with its certificates,
+    exclusions and verification), else its BOM (or the template BOM) with study details filled in."""
+    if EXAMPLE_STUDY.exists():
+        try:
+            return load_saved(EXAMPLE_STUDY.read_bytes(), catalog, new_form(catalog))
+        except FootprintError:
+            pass
     try:
         bom = read_bom(EXAMPLE_BOM) if EXAMPLE_BOM.exists() else template_bom()
     except FootprintError:
@@ -147,7 +155,7 @@ def issue_summary(t: Texts, issues) -> None:
     general = [i for i in issues if i.section == "bom"]
     for issue in general:
         where = f"`{issue.field}` " if issue.field else ""
-        st.markdown(f"- {where}{issue.text(t.language)}")
+        st.markdown(f"- {where}{t.pick(issue.message, issue.message_zh)}")
 
 
 def main() -> None:

@@ -186,7 +186,7 @@ def findings_section(outcome: Outcome, t: Texts) -> None:
         if outcome.study_issues:
             st.warning(t("findings.need_study"), icon=":material/edit_note:")
             for issue in outcome.study_issues:
-                st.markdown(f"- `{issue.field or ''}` {issue.text(t.language)}")
+                st.markdown(f"- `{issue.field or ''}` {t.pick(issue.message, issue.message_zh)}")
         for english, chinese in outcome.notes:
             st.info(t.pick(english, chinese))
         return

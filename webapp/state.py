@@ -163,8 +163,6 @@ class FormIssue:
     message: str
     message_zh: str
 
-    def text(self, language: str) -> str:
-        return self.message if language == "en" or not self.message_zh else self.message_zh
 
 
 @dataclass
