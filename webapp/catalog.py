@@ -61,7 +61,7 @@ def _traditional_to_simplified():
         import opencc  # type: ignore[import-not-found]
 
         return opencc.OpenCC("t2s").convert
-    except Exception:  # pragma: no cover - OpenCC is a declared dependency
+    except (ImportError, OSError, ValueError):  # pragma: no cover - OpenCC is a declared dependency
         return lambda text: text
 
 
@@ -71,7 +71,7 @@ def _simplified_to_traditional():
         import opencc  # type: ignore[import-not-found]
 
         return opencc.OpenCC("s2hk").convert
-    except Exception:  # pragma: no cover
+    except (ImportError, OSError, ValueError):  # pragma: no cover
         return lambda text: text
 
 

@@ -31,8 +31,8 @@ Text = Callable[..., str]
 def _layout(figure: go.Figure, height: int = 380) -> go.Figure:
     figure.update_layout(
         height=height,
-        margin=dict(l=10, r=10, t=40, b=10),
-        font=dict(family=FONT, size=13),
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        font={"family": FONT, "size": 13},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
     )
@@ -75,10 +75,10 @@ def stage_waterfall(result, stage_name: Text, t: Text) -> go.Figure:
             measure=["relative"] * len(stages) + ["total"],
             text=[significant(value, 3) for _, value in stages] + [significant(result.total_kgco2e, 3)],
             textposition="outside",
-            connector=dict(line=dict(color="#bbb")),
-            increasing=dict(marker=dict(color="#E0A030")),
-            decreasing=dict(marker=dict(color="#2E7D6B")),
-            totals=dict(marker=dict(color="#1F4E79")),
+            connector={"line": {"color": "#bbb"}},
+            increasing={"marker": {"color": "#E0A030"}},
+            decreasing={"marker": {"color": "#2E7D6B"}},
+            totals={"marker": {"color": "#1F4E79"}},
         )
     )
     figure.update_layout(title=t("chart.waterfall"), yaxis_title=t("chart.kg_axis"), showlegend=False)
@@ -112,7 +112,7 @@ def line_treemap(result, stage_name: Text, line_name: Callable[[object], str], t
             parents=parents,
             values=values,
             branchvalues="remainder",
-            marker=dict(colors=colours),
+            marker={"colors": colours},
             texttemplate="%{label}<br>%{value:,.3~r}",
             hovertemplate="%{label}: %{value:,.4~r} kg CO2e<extra></extra>",
         )
@@ -162,14 +162,14 @@ def supply_chain_sankey(result, stage_name: Text, line_name: Callable[[object], 
     figure = go.Figure(
         go.Sankey(
             arrangement="snap",
-            node=dict(label=labels, color=colours, pad=14, thickness=16, line=dict(width=0)),
-            link=dict(
-                source=[s for s, _ in links],
-                target=[d for _, d in links],
-                value=list(links.values()),
-                color=[_transparent(colours[s]) for s, _ in links],
-                hovertemplate="%{source.label} → %{target.label}: %{value:,.4~r} kg CO2e<extra></extra>",
-            ),
+            node={"label": labels, "color": colours, "pad": 14, "thickness": 16, "line": {"width": 0}},
+            link={
+                "source": [s for s, _ in links],
+                "target": [d for _, d in links],
+                "value": list(links.values()),
+                "color": [_transparent(colours[s]) for s, _ in links],
+                "hovertemplate": "%{source.label} → %{target.label}: %{value:,.4~r} kg CO2e<extra></extra>",
+            },
         )
     )
     figure.update_layout(title=t("chart.sankey"))

@@ -10,9 +10,10 @@ here.
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from functools import lru_cache
+from typing import Any
 
 from footprint.errors import FootprintError
 
@@ -155,7 +156,6 @@ def judge(study, engine, loaded_rule_set) -> Judgement:
         declared = study.model_copy(update={"declared": declared_from(computation)})
         return Judgement(declared, computation, notes=[("The label rules are not available.", "标识规则不可用。")])
     from footprint.rules import evaluate_context, make_context
-
     from footprint.study import RuleSetRef
 
     first = make_context(study, loaded_rule_set, engine)
@@ -234,7 +234,8 @@ def results_xlsx(outcome, engine, rule_set_id: str | None = None) -> bytes:
 def pact_json(outcome, engine, form, rule_set_id: str | None = None) -> bytes:
     """The PACT v3 product footprint of :mod:`footprint.exchange.pact`; a BOM without a study
     takes the company and reference period from the form."""
-    from footprint.exchange.pact import PactOptions, pact_json as export
+    from footprint.exchange.pact import PactOptions
+    from footprint.exchange.pact import pact_json as export
 
     options = None
     if outcome.study is None:

@@ -15,7 +15,7 @@ import streamlit as st
 from footprint.bom_io import read_bom
 from footprint.errors import FootprintError, InputError
 
-from . import bom_editor, config, results_view, session
+from . import bom_editor, config, integrations, results_view, session
 from .catalog import Catalog
 from .compute import calculate, fingerprint
 from .downloads import safe_filename, study_json, template_bom
@@ -161,9 +161,13 @@ def issue_summary(t: Texts, issues) -> None:
 def main() -> None:
     st.set_page_config(page_title="GBA 产品碳足迹 · Product Carbon Footprint", page_icon=":material/eco:", layout="wide")
     directory = config.dataset_dir()
-    with st.spinner("Loading the GBA dataset · 正在加载大湾区数据集…"):
-        engine = load_engine(directory)
-        catalog = load_catalog(directory)
+    try:
+        with st.spinner("Loading the GBA dataset · 正在加载大湾区数据集…"):
+            engine = load_engine(directory)
+            catalog = load_catalog(directory)
+    except FootprintError as error:  # a broken dataset folder: say which file and row, no traceback
+        st.error(f"The background dataset cannot be used · 背景数据库无法使用:\n\n{error}")
+        st.stop()
     state = st.session_state
     if not state.get("form_ready"):
         session.push_form(state, new_form(catalog))
@@ -172,7 +176,12 @@ def main() -> None:
 
     form = session.read_form(state)
     bom, _, live_issues = build_bom(form, engine.dataset)
-    study = build_study(form, bom)[0] if bom is not None else None
+    previous = state.get("outcome")
+    if previous is not None and previous.study is not None and previous.fingerprint == fingerprint(form):
+        study = previous.study  # as calculated: with its declared results
+    else:
+        rules = integrations.rule_set(form.rule_set)
+        study = build_study(form, bom, rules.pcr_id if rules is not None else None)[0] if bom is not None else None
     sidebar(engine, catalog, t, form, study)
     t = Texts(state["lang"])
 

@@ -16,7 +16,13 @@ from dataclasses import fields
 from typing import Any
 
 from .catalog import SECTIONS
-from .state import CERTIFICATE_COLUMNS, GRID_COLUMNS, StudyForm, apply_editor_state, clean_row
+from .state import (
+    CERTIFICATE_COLUMNS,
+    GRID_COLUMNS,
+    StudyForm,
+    apply_editor_state,
+    clean_row,
+)
 
 GRIDS: dict[str, tuple[str, ...]] = {**GRID_COLUMNS, "certificates": CERTIFICATE_COLUMNS}
 SCALAR_FIELDS = tuple(f.name for f in fields(StudyForm) if f.name not in ("rows", "certificates", "study_id"))
@@ -39,10 +45,7 @@ def set_rows(state: State, grid: str, rows: list[dict[str, Any]]) -> None:
     state[f"base.{grid}"] = [clean_row(row, columns) for row in rows]
     state[f"ver.{grid}"] = state.get(f"ver.{grid}", 0) + 1
     if old_key in state:
-        try:
-            del state[old_key]
-        except Exception:  # Streamlit refuses deleting some widget keys mid-run; a new key suffices
-            pass
+        del state[old_key]  # the old editor's edits are in the new base
 
 
 def current_rows(state: State, grid: str) -> list[dict[str, str]]:

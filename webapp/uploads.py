@@ -92,7 +92,7 @@ def raw_rows(data: bytes, filename: str) -> tuple[dict[str, Any], list[dict[str,
         if kind == "json":
             return None
         table = bom_io._read_xlsx(data, filename) if kind == "xlsx" else bom_io._read_csv(data, filename)
-        column_of, problems, _ = bom_io._map_columns(table.headers, table.rows)
+        column_of, _, _ = bom_io._map_columns(table.headers, table.rows)
     except (InputError, AttributeError, TypeError, ValueError):
         return None
     if not column_of:

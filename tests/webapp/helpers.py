@@ -44,7 +44,7 @@ def bound(at: AppTest, key: str) -> str:
 
 def edit_grid(at: AppTest, grid: str, *, edited: dict | None = None, added: list | None = None, deleted: list | None = None) -> AppTest:
     """Edit a data grid the way the browser does: through the editor's state in session_state."""
-    version = at.session_state[f"ver.{grid}"] if f"ver.{grid}" in at.session_state else 0
+    version = at.session_state[f"ver.{grid}"] if f"ver.{grid}" in at.session_state else 0  # noqa: SIM401 - AppTest state has no get()
     key = f"editor.{grid}.{version}"
     at.session_state[key] = {"edited_rows": edited or {}, "added_rows": added or [], "deleted_rows": deleted or []}
     at.run()
@@ -59,7 +59,7 @@ def calculate(at: AppTest) -> AppTest:
 
 
 def outcome(at: AppTest):
-    return at.session_state["outcome"] if "outcome" in at.session_state else None
+    return at.session_state["outcome"] if "outcome" in at.session_state else None  # noqa: SIM401
 
 
 def texts(elements) -> str:

@@ -136,7 +136,7 @@ def test_electricity_for_the_period_is_divided_by_volume(engine):
     assert outcome(at).result.total_kgco2e == pytest.approx(engine.calculate(bom).total_kgco2e, rel=1e-12)
 
 
-BAD_CSV = """# product: Bad bracket
+BAD_CSV = b"""# product: Bad bracket
 # declared_unit: 1 piece
 # mass_kg_per_piece: 0.5
 id,parent,activity_id,amount,unit,stage,data_type,distance_km,description
@@ -145,7 +145,7 @@ NEG,,PP-PART-GBA,-2,kg,purchased_parts,,,negative amount
 UNK,,NO-SUCH-ACTIVITY,1,kg,raw_materials,,,unknown activity
 BADU,,CU-CATH-CN,1,T,raw_materials,,,tesla is not a unit
 TRK,,FRT-TRK-MED-DIESEL-CN,0.3,kg,inbound_transport,,80,fine
-""".encode("utf-8")
+"""
 
 
 def test_upload_with_bad_rows_keeps_every_row_and_shows_why(engine):
@@ -183,7 +183,6 @@ def test_upload_with_bad_rows_keeps_every_row_and_shows_why(engine):
 
 def test_upload_good_bom_matches_reading_it_directly(engine):
     from footprint.bom_io import read_bom
-
     from webapp.main import EXAMPLE_BOM
 
     data = EXAMPLE_BOM.read_bytes()

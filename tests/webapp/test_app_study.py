@@ -12,7 +12,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.study_fixtures import LOCATION_TOTAL, MARKET_TOTAL, STUDY_DATASET, lamp_study_data, market_study_data
+from tests.study_fixtures import (
+    LOCATION_TOTAL,
+    MARKET_TOTAL,
+    STUDY_DATASET,
+    lamp_study_data,
+    market_study_data,
+)
 
 from .helpers import calculate, new_app, outcome, texts
 
@@ -120,7 +126,7 @@ def test_a_broken_study_file_is_refused_with_its_problems():
     data["bom"]["lines"][0]["amount"] = -1
     data["reference_period"]["end"] = "2020-01-01"
     at = open_study(new_app("en"), data, "broken.json")
-    status, name, problems = at.session_state["study.report"]
+    status, name, _ = at.session_state["study.report"]
     assert status == "error" and name == "broken.json"
     shown = texts(at.sidebar.error)
     assert "bom.amount" in shown and "negative" in shown

@@ -8,6 +8,7 @@ to docs/screenshots/ when UPDATE_SCREENSHOTS=1.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -62,7 +63,7 @@ def server():
     port = _free_port()
     env = dict(os.environ)  # carries the temporary GBA_FOOTPRINT_CACHE set by tests/conftest.py
     env.pop("GBA_FOOTPRINT_DATASET", None)  # the bundled GBA dataset, as users get it
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - outlives this block: the server writes to it
     process = subprocess.Popen(
         [
             sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
@@ -99,10 +100,10 @@ def server():
 
 def idle(page, timeout: float = 30_000) -> None:
     """Wait for the rerun an action started to finish."""
-    try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):  # the rerun may already be over
         page.wait_for_selector("[data-testid=stApp][data-test-script-state=running]", timeout=600)
-    except Exception:  # the rerun may already be over
-        pass
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
 
 

@@ -10,11 +10,18 @@ import pytest
 
 from footprint.bom import bom_from_data
 from footprint.bom_io import read_bom
-
 from webapp import integrations
 from webapp.catalog import Catalog
 from webapp.downloads import safe_filename, study_json, template_csv, template_xlsx
-from webapp.state import StudyForm, apply_editor_state, build_bom, compose, draft_json, form_with_bom, load_saved
+from webapp.state import (
+    StudyForm,
+    apply_editor_state,
+    build_bom,
+    compose,
+    draft_json,
+    form_with_bom,
+    load_saved,
+)
 from webapp.texts import Texts
 from webapp.uploads import read_upload
 
