@@ -210,12 +210,17 @@ def test_enter_a_bom_see_total_and_label_download_study(server, tmp_path):
                 idle(page)
             # type into the data grid (a canvas): first row, Amount column
             grid = page.locator("[data-testid=stDataFrame]:visible").first
+            grid.wait_for()
             box = grid.bounding_box()
             page.mouse.click(box["x"] + 50, box["y"] + 35 + 17)
             for _ in range(3):  # ID → Part of → Activity → Amount
                 page.keyboard.press("ArrowRight")
-            page.keyboard.type("0.32", delay=40)
             page.keyboard.press("Enter")
+            cell = page.locator("textarea.gdg-input")  # the grid's cell editor
+            assert cell.input_value(timeout=5000) == "0.3"
+            cell.fill("0.32")
+            page.keyboard.press("Enter")
+            cell.wait_for(state="detached")
             idle(page)
 
             page.get_by_role("tab", name=EN["energy"]).click()
