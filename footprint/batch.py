@@ -147,27 +147,27 @@ def compile_columns(scores: GridScores, boms: list, grid_numbers: list[int], pla
     """Walk the BOMs into columns. A BOM that cannot be resolved is listed in ``failed``."""
     plans = plans or ConversionPlans()
     index, activity_units, n = scores.activity_index, scores.activity_units, scores.n_activities
-    bom_of, columns, amounts, stages, paths, failed = [], [], [], [], [], []
+    columns, amounts, stages, paths, failed = [], [], [], [], []
+    counts = np.zeros(len(boms), dtype=np.int64)
+    convert = plans.convert
     for number, (bom, grid_number) in enumerate(zip(boms, grid_numbers)):
         offset = grid_number * n
+        start = len(columns)
         try:
-            rows = []
             for path, line, multiplier in bom.flat_lines():
                 activity = index[line.activity_id]
-                amount = plans.convert(line, activity_units[activity]) * multiplier
-                rows.append((offset + activity, amount, _STAGE_INDEX[getattr(line.stage, "value", line.stage)], path))
+                amounts.append(convert(line, activity_units[activity]) * multiplier)
+                columns.append(offset + activity)
+                stages.append(_STAGE_INDEX[line.stage])  # Stage is a str enum: hashes as its value
+                paths.append(path)
         except (KeyError, UnitError):
             failed.append(number)
+            del columns[start:], amounts[start:], stages[start:], paths[start:]
             continue
-        for column, amount, stage, path in rows:
-            bom_of.append(number)
-            columns.append(column)
-            amounts.append(amount)
-            stages.append(stage)
-            paths.append(path)
+        counts[number] = len(columns) - start
     return DemandColumns(
         n_boms=len(boms),
-        bom=np.array(bom_of, dtype=np.int64),
+        bom=np.repeat(np.arange(len(boms), dtype=np.int64), counts),
         column=np.array(columns, dtype=np.int64),
         amount=np.array(amounts, dtype=float),
         stage=np.array(stages, dtype=np.int64),
