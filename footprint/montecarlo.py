@@ -279,6 +279,7 @@ class UncertaintyResult:
     total: dict[str, float]
     lines: tuple[LineSummary, ...]
     by_stage: dict[str, dict[str, float]]
+    assemblies: dict[str, dict]  # uncertain sub-assemblies: path -> gsd, source (their factor scales all their lines)
     totals: np.ndarray = field(repr=False, compare=False)
     line_samples: np.ndarray = field(repr=False, compare=False)
 
@@ -301,6 +302,7 @@ class UncertaintyResult:
             "total": self.total,
             "variance_share_definition": VARIANCE_SHARE_DEFINITION,
             "lines": [asdict(line) for line in self.lines],
+            "assemblies": self.assemblies,
             "by_stage": self.by_stage,
         }
 
@@ -353,6 +355,9 @@ def summarise(engine, bom, foreground: Foreground, lines: np.ndarray, plan: Simu
         total=describe(totals),
         lines=tuple(summaries),
         by_stage=by_stage,
+        assemblies={
+            path: {"gsd": u.gsd, "gsd_source": u.source} for path, u in foreground.uncertainty.items() if path not in set(foreground.paths)
+        },
         totals=totals,
         line_samples=lines,
     )

@@ -62,6 +62,7 @@ def test_summary_fields_and_invariants(mini_engine):
     sources = {l.path: l.gsd_source for l in result.lines}
     assert sources == {"L1": "default", "L2": "default", "L3": "pedigree", "BOX/B1": "default"}
     assert set(result.by_stage) == {"raw_materials", "manufacturing_energy", "inbound_transport", "packaging"}
+    assert result.assemblies == {"BOX": {"gsd": 1.1, "gsd_source": "gsd"}}
 
 
 def test_a_sub_assembly_factor_multiplies_all_its_lines(mini_engine):
