@@ -43,6 +43,10 @@ Optional ``# key: value`` lines come first, then one header row, then one row pe
 
 JSON is the :class:`~footprint.bom.Bom` model's own JSON (``Bom.model_dump_json()``).
 
+:func:`read_table` is the first half of :func:`read_bom` on its own: a tabular file read with
+the same guards, its rows keyed by BOM column as typed, not validated (the web form uses it to
+show a file with bad rows row by row).
+
 Limits: files over 5 MB are refused, workbooks whose parts would unzip to more than 50 MB are
 refused before openpyxl opens them (zipfile stops at the declared sizes, so declared sizes bound
 the work), and trees deeper than :data:`footprint.bom.MAX_DEPTH` or larger than
@@ -149,16 +153,41 @@ def read_bom(source: BomSource, filename: str | None = None, header: Mapping[str
     every problem found.
     """
     data, name, sidecar = _load(source, filename)
-    if not data.strip():
-        raise _file_problem("the file is empty", "文件为空", name)
-    kind = _detect_format(data, name)
+    kind = _file_kind(data, name)
     if kind == "json":
         return _read_json(data, name)
+    return _raw_table_to_bom(_read_raw_table(data, name, kind, sidecar), header)
+
+
+def read_table(source: BomSource, filename: str | None = None) -> RawTable:
+    """A tabular BOM (CSV or .xlsx) as typed, before validation: what :func:`read_bom` reads.
+
+    The same reading as :func:`read_bom` (size, encoding, delimiter, zip-bomb and workbook
+    guards; header spellings; formula guards removed from text columns), but nothing is
+    validated: each data row comes back with its row number and its cells keyed by BOM column,
+    as typed, so that a file with bad rows can still be shown row by row. Missing or duplicate
+    columns are listed in ``RawTable.issues`` instead of being raised. Raises
+    :class:`~footprint.errors.InputError` only when the file cannot be read as a table at all
+    (too large, empty, not text, a broken or hostile workbook, or a JSON BOM).
+    """
+    data, name, sidecar = _load(source, filename)
+    kind = _file_kind(data, name)
+    if kind == "json":
+        raise _file_problem(
+            "a JSON BOM is not a table: read it with read_bom", "JSON 物料清单不是表格，请用 read_bom 读取", name
+        )
+    return _read_raw_table(data, name, kind, sidecar)
+
+
+def _file_kind(data: bytes, name: str) -> str:
+    if not data.strip():
+        raise _file_problem("the file is empty", "文件为空", name)
+    return _detect_format(data, name)
+
+
+def _read_raw_table(data: bytes, name: str, kind: str, sidecar: dict[str, Any] | None) -> RawTable:
     table = _read_xlsx(data, name) if kind == "xlsx" else _read_csv(data, name)
-    merged_header, header_warnings = _merge_headers(
-        [("comment lines", table.meta), ("sidecar", sidecar or {}), ("header argument", dict(header or {}))]
-    )
-    return _table_to_bom(table, merged_header, name, header_warnings)
+    return _raw_table(table, name, kind, sidecar)
 
 
 def _load(source: BomSource, filename: str | None) -> tuple[bytes, str, dict[str, Any] | None]:
@@ -267,6 +296,35 @@ class _Table:
     headers: list[str]
     rows: list[list[str]]
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One non-blank data row of a table, as typed."""
+
+    number: int  # data rows count from 1 (the first row under the header), as in error messages
+    values: dict[str, Any]  # BOM column → cell text as typed (None: the row is shorter than the header)
+    extra_cells: bool = False  # the row has cells beyond the header's columns (they are ignored)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A tabular BOM file as typed (:func:`read_table`): what :func:`read_bom` validates."""
+
+    name: str  # the file name shown in messages
+    kind: str  # "csv" or "xlsx"
+    header: dict[str, Any]  # header keys from the file's ``# key: value`` lines (canonical key names)
+    sidecar: dict[str, Any] | None  # keys of the ``<name>.meta.json`` sidecar of a file path, as written
+    columns: dict[str, int]  # BOM column → its position in the header row
+    rows: list[RawRow]  # non-blank data rows (formula guards removed from text columns)
+    issues: list[RowIssue]  # missing required or duplicated columns (read_bom refuses these)
+    warnings: list[str]  # remarks: unknown header keys or columns, extra cells, truncated sheets
+
+    @property
+    def header_values(self) -> dict[str, Any]:
+        """The header keys in force: the comment lines, overridden by the sidecar."""
+        merged, _ = _merge_headers([("comment lines", self.header), ("sidecar", self.sidecar or {})])
+        return merged
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -560,33 +618,26 @@ def rows_to_bom(rows: list[Mapping[str, Any]], header: Mapping[str, Any], *, sou
     remarks.extend(f"column {key!r} is not a BOM column and was ignored" for key in unknown)
     columns = [column for column in COLUMNS if any(column in row for row in renamed_rows)]
     table = _Table(meta={}, headers=columns, rows=[[row.get(column) for column in columns] for row in renamed_rows])
-    return _table_to_bom(table, merged, source, remarks, from_file=False)
+    raw = _raw_table(table, source or "", "rows", None, from_file=False)
+    return _table_to_bom(raw, merged, source, remarks)
 
 
-def _table_to_bom(
-    table: _Table,
-    header: Mapping[str, Any],
-    source: str | None,
-    remarks: list[str],
-    *,
-    from_file: bool = True,
-) -> Bom:
-    notes = list(table.warnings) + list(remarks)
+def _raw_table(table: _Table, name: str, kind: str, sidecar: dict[str, Any] | None, *, from_file: bool = True) -> RawTable:
+    """Rows keyed by BOM column (blank rows skipped, row numbers kept), column problems listed."""
     column_of, column_issues, column_notes = _map_columns(table.headers, table.rows)
-    notes.extend(column_notes)
-    if column_issues:
-        raise InputError(issues=column_issues, source=source)
-    records: list[tuple[int, dict[str, Any]]] = []
+    rows: list[RawRow] = []
     overlong_rows: list[int] = []
     for row_number, cells in enumerate(table.rows, start=1):
         if not any(_present(cell) for cell in cells):
             continue  # blank rows (Excel leaves them) still count for numbering
-        values = {name: cells[index] if index < len(cells) else None for name, index in column_of.items()}
+        values = {column: cells[index] if index < len(cells) else None for column, index in column_of.items()}
         if from_file:
-            values = {name: _unguard(value) if name in _TEXT_COLUMNS else value for name, value in values.items()}
-        if any(_present(cell) for cell in cells[len(table.headers):]):
+            values = {column: _unguard(value) if column in _TEXT_COLUMNS else value for column, value in values.items()}
+        extra = any(_present(cell) for cell in cells[len(table.headers):])
+        if extra:
             overlong_rows.append(row_number)
-        records.append((row_number, values))
+        rows.append(RawRow(number=row_number, values=values, extra_cells=extra))
+    notes = list(table.warnings) + column_notes
     if overlong_rows:
         shown = ", ".join(str(row) for row in overlong_rows[:10]) + (", ..." if len(overlong_rows) > 10 else "")
         which = f"row {shown} has" if len(overlong_rows) == 1 else f"rows {shown} have"
@@ -594,6 +645,30 @@ def _table_to_bom(
             f"{which} more cells than the header has columns (an unquoted comma in a description?); "
             "the extra cells were ignored"
         )
+    return RawTable(
+        name=name,
+        kind=kind,
+        header=dict(table.meta),
+        sidecar=sidecar,
+        columns=column_of,
+        rows=rows,
+        issues=column_issues,
+        warnings=notes,
+    )
+
+
+def _raw_table_to_bom(raw: RawTable, header: Mapping[str, Any] | None) -> Bom:
+    """Validate a file's table: header keys from comment lines, sidecar, then the argument."""
+    merged_header, header_warnings = _merge_headers(
+        [("comment lines", raw.header), ("sidecar", raw.sidecar or {}), ("header argument", dict(header or {}))]
+    )
+    return _table_to_bom(raw, merged_header, raw.name, header_warnings)
+
+
+def _table_to_bom(raw: RawTable, header: Mapping[str, Any], source: str | None, remarks: list[str]) -> Bom:
+    if raw.issues:
+        raise InputError(issues=list(raw.issues), source=source)
+    records: list[tuple[int, dict[str, Any]]] = [(row.number, dict(row.values)) for row in raw.rows]
     if not records:
         raise _file_problem("the table has no BOM rows under its header", "表头下方没有物料清单数据行", source)
     if len(records) > MAX_LINES:
@@ -607,7 +682,7 @@ def _table_to_bom(
         raise InputError(issues=issues, source=source) from None
     if tree_problems:
         raise InputError(issues=tree_problems, source=source)
-    bom.add_warnings(notes)
+    bom.add_warnings(list(raw.warnings) + list(remarks))
     return bom
 
 

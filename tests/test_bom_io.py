@@ -18,6 +18,7 @@ from footprint.bom_io import (
     MAX_FILE_BYTES,
     bom_to_rows,
     read_bom,
+    read_table,
     rows_to_bom,
     write_bom_csv,
     write_bom_xlsx,
@@ -562,3 +563,56 @@ def test_binary_file_objects_are_read_like_uploads():
     upload = io.BytesIO(CSV.encode())
     upload.name = "upload.csv"
     assert read_bom(upload).product == "Aluminium bracket, anodised"
+
+
+# ------------------------------------------------------------------------------ read_table
+
+
+def test_read_table_gives_rows_as_typed_with_their_row_numbers():
+    text = (
+        "# product: Lamp\n# colour: red\nid,activity_id,amount,unit,supplier,description\n"
+        "A,AL,abc,kg,ACME,'=SUM(1)\n,,,,,\nB,,1,furlong,,x,extra\n"
+    )
+    table = read_table(text.encode(), "bom.csv")
+    assert (table.name, table.kind, table.header, table.sidecar) == ("bom.csv", "csv", {"product": "Lamp"}, None)
+    assert table.columns == {"id": 0, "activity_id": 1, "amount": 2, "unit": 3, "description": 5}
+    assert [(row.number, row.extra_cells) for row in table.rows] == [(1, False), (3, True)]  # blank row 2 skipped
+    assert table.rows[0].values == {"id": "A", "activity_id": "AL", "amount": "abc", "unit": "kg", "description": "=SUM(1)"}
+    assert table.rows[1].values["unit"] == "furlong" and table.issues == []
+    assert any("colour" in w for w in table.warnings) and any("'supplier'" in w for w in table.warnings)
+    assert any("row 3 has more cells" in w for w in table.warnings)
+    # read_bom validates the same rows and names the same row numbers
+    rows = {issue.row for issue in refusal(text.encode()).issues if issue.row}
+    assert rows == {1, 3}
+
+
+def test_read_table_lists_column_problems_instead_of_raising():
+    table = read_table(b"id,qty,stage\nA,1,packaging\n", "bom.csv")
+    assert {issue.field for issue in table.issues} == {"activity_id", "amount", "unit"}
+    assert table.columns == {"id": 0, "stage": 2} and table.rows[0].values == {"id": "A", "stage": "packaging"}
+
+
+def test_read_table_reads_workbooks_and_sidecars_like_read_bom(tmp_path):
+    table = read_table(_workbook({"BOM": TABLE}), "lamp.xlsx")
+    assert table.kind == "xlsx" and table.header == {"product": "Lamp", "declared_unit": "1 kg"}
+    assert [row.values["amount"] for row in table.rows] == ["1.25", "1,200"]
+    path = tmp_path / "bom.csv"
+    path.write_text("# product: From comment\nid,activity_id,amount,unit\nA,AL,1,kg\n")
+    (tmp_path / "bom.meta.json").write_text(json.dumps({"product": "From sidecar", "declared_unit": "1 kg"}))
+    table = read_table(path)
+    assert table.sidecar == {"product": "From sidecar", "declared_unit": "1 kg"}
+    assert table.header_values == {"product": "From sidecar", "declared_unit": "1 kg"}
+    assert read_bom(path).product == "From sidecar"
+
+
+def test_read_table_has_read_boms_guards():
+    bomb = _zip({"xl/workbook.xml": b"<workbook/>"}, big_entry=("xl/worksheets/sheet1.xml", 80 * 1024 * 1024))
+    for data, name, message in (
+        (bomb, "innocent.xlsx", "unzip to 80 MB"),
+        (b"x" * (MAX_FILE_BYTES + 1), "big.csv", "the limit is 5 MB"),
+        (b"  \n", "bom.csv", "the file is empty"),
+        ("名称".encode("utf-16-le") + b"\x00\x01", "bom.csv", "not look like a text"),
+        (b'{"lines": []}', "bom.json", "JSON BOM is not a table"),
+    ):
+        with pytest.raises(InputError, match=message):
+            read_table(data, name)

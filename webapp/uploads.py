@@ -84,25 +84,21 @@ def raw_rows(data: bytes, filename: str) -> tuple[dict[str, Any], list[dict[str,
     """The table's header keys and data rows as typed, rows keyed by BOM column (None when the
     table is unreadable).
 
-    Uses bom_io's own table readers so that encodings, delimiters and header spellings are the
-    ones read_bom understands.
+    :func:`footprint.bom_io.read_table` is read_bom's own reader, so encodings, delimiters and
+    header spellings are the ones read_bom understands.
     """
     try:
-        kind = bom_io._detect_format(data, filename)
-        if kind == "json":
-            return None
-        table = bom_io._read_xlsx(data, filename) if kind == "xlsx" else bom_io._read_csv(data, filename)
-        column_of, _, _ = bom_io._map_columns(table.headers, table.rows)
-    except (InputError, AttributeError, TypeError, ValueError):
+        table = bom_io.read_table(data, filename)
+    except InputError:
         return None
-    if not column_of:
+    if not table.columns:
         return None
     rows = []
-    for cells in table.rows:
-        row = {name: (cells[index] if index < len(cells) else "") for name, index in column_of.items()}
+    for raw in table.rows:
+        row = {name: "" if value is None else value for name, value in raw.values.items()}
         if any(str(value).strip() for value in row.values()):
-            rows.append({name: bom_io._unguard(value) if isinstance(value, str) else value for name, value in row.items()})
-    return dict(table.meta), rows
+            rows.append(row)
+    return table.header_values, rows
 
 
 def _stage_id(text: str) -> str | None:
