@@ -54,7 +54,7 @@ def _map_on_dask(function, shared, tasks, weights, scheduler, counter: ProgressC
         raise FootprintError("a scheduler was given but dask.distributed is not installed") from error
     own_client = not isinstance(scheduler, Client)
     try:
-        client = Client(scheduler, timeout="30s", set_as_default=False) if own_client else scheduler
+        client = Client(scheduler, timeout="10s", set_as_default=False) if own_client else scheduler
     except OSError as error:
         raise FootprintError(f"cannot reach the Dask scheduler at {scheduler!r}: {error}") from error
     try:
@@ -62,7 +62,7 @@ def _map_on_dask(function, shared, tasks, weights, scheduler, counter: ProgressC
         futures = client.map(function, [payload] * len(tasks), tasks, pure=False)
         position = {future.key: i for i, future in enumerate(futures)}
         results: list[Any] = [None] * len(tasks)
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             index = position[future.key]
             results[index] = future.result()
             counter.add(weights[index])

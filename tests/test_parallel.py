@@ -22,7 +22,7 @@ def dask_client():
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None, silence_logs=40
     )
-    client = distributed.Client(cluster)
+    client = distributed.Client(cluster, set_as_default=False)  # as the CLI: no default client to lean on
     try:
         yield client
     finally:
