@@ -34,9 +34,11 @@ from .dataset import SITE_GRID_ACTIVITY, Dataset
 from .errors import FootprintError
 from .uncertainty import log_shift
 
-# Under the block triangular order the diagonal is a good pivot (production amounts are 1 and
-# triangular parts need no elimination); partial pivoting would only create fill-in.
-_SPLU_OPTIONS = dict(permc_spec="NATURAL", diag_pivot_thresh=0.0)
+# Under the block triangular order the triangular parts need no elimination (no pivoting can
+# happen there, whatever the threshold); inside a supply loop (a diagonal block) threshold
+# partial pivoting at 0.1, as UMFPACK's default, keeps the diagonal unless it is 10x smaller
+# than the column's largest entry: stable, with little fill-in.
+_SPLU_OPTIONS = dict(permc_spec="NATURAL", diag_pivot_thresh=0.1)
 _AGREEMENT = 1e-9
 
 
