@@ -1,8 +1,10 @@
-"""The page: sidebar (language, study file, dataset), input tabs, Calculate, results.
+"""The page: sidebar (language, mode, study file, dataset), input tabs, Calculate, results; or,
+in the "check a certificate" mode, the public certificate check (``webapp.check_page``).
 
-Everything a user enters is kept per session in ``st.session_state``; the engine and the
-activity catalogue are shared read-only through ``st.cache_resource``. No Brightway project is
-switched and nothing is written to its database from here.
+Everything a user enters is kept per session in ``st.session_state``; the engine, the activity
+catalogue and the certificate registry are shared read-only through ``st.cache_resource``. No
+Brightway project is switched and nothing is written to its database (or to the registry) from
+here. The check mode needs neither the engine nor the dataset.
 """
 
 from __future__ import annotations
@@ -15,7 +17,15 @@ import streamlit as st
 from footprint.bom_io import read_bom
 from footprint.errors import FootprintError, InputError
 
-from . import bom_editor, config, integrations, results_view, session
+from . import (
+    bom_editor,
+    check_page,
+    config,
+    integrations,
+    results_view,
+    session,
+    widgets,
+)
 from .catalog import Catalog
 from .compute import calculate, fingerprint
 from .downloads import safe_filename, study_json, template_bom
@@ -25,6 +35,8 @@ from .texts import LANGUAGE_CHOICES, Texts
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_BOM = EXAMPLES / "led-lamp-bom.csv"
 EXAMPLE_STUDY = EXAMPLES / "led-lamp-study.json"
+MODES = ("form", "check")  # assess a product · check a certificate
+PARKED_FORM = "form.parked"
 
 
 @st.cache_resource(show_spinner=False)
@@ -99,12 +111,33 @@ def _load_study(catalog: Catalog) -> None:
     state["study.report"] = ("ok", uploaded.name, [])
 
 
+def _switch_mode() -> None:
+    """Streamlit drops the state of widgets a run does not draw, so the form is parked in a plain
+    key while the check page is shown and put back on return (with the grids' pending edits)."""
+    state = st.session_state
+    if state.get("mode") == "check":
+        if state.get("form_ready"):
+            state[PARKED_FORM] = session.read_form(state)
+    elif PARKED_FORM in state:
+        session.push_form(state, state.pop(PARKED_FORM))
+
+
 # ------------------------------------------------------------------------------ page parts
+
+
+def sidebar_top(t: Texts) -> str:
+    """Language and mode, the sidebar's first two choices on both pages; returns the mode."""
+    with st.sidebar:
+        st.radio("语言 · Language", LANGUAGE_CHOICES, key="lang", format_func=Texts.language_name, horizontal=True)
+        t = Texts(st.session_state["lang"])
+        widgets.choice(
+            st, "radio", t("mode.label"), MODES, "mode", t.language, format_func=lambda mode: t(f"mode.{mode}"), on_change=_switch_mode
+        )
+    return st.session_state.get("mode") or MODES[0]
 
 
 def sidebar(engine, catalog: Catalog, t: Texts, form: StudyForm, study) -> None:
     with st.sidebar:
-        st.radio("语言 · Language", LANGUAGE_CHOICES, key="lang", format_func=Texts.language_name, horizontal=True)
         st.markdown(f"### {t('sidebar.study')}")
         left, right = st.columns(2)
         left.button(t("sidebar.new"), key="btn.new", on_click=_reset, args=(catalog,), width="stretch")
@@ -160,6 +193,11 @@ def issue_summary(t: Texts, issues) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="GBA 产品碳足迹 · Product Carbon Footprint", page_icon=":material/eco:", layout="wide")
+    state = st.session_state
+    state.setdefault("lang", "zh-Hans")
+    if sidebar_top(Texts(state["lang"])) == "check":
+        check_page.page(Texts(state["lang"]))
+        return
     directory = config.dataset_dir()
     try:
         with st.spinner("Loading the GBA dataset · 正在加载大湾区数据集…"):
@@ -168,10 +206,8 @@ def main() -> None:
     except FootprintError as error:  # a broken dataset folder: say which file and row, no traceback
         st.error(f"The background dataset cannot be used · 背景数据库无法使用:\n\n{error}")
         st.stop()
-    state = st.session_state
     if not state.get("form_ready"):
         session.push_form(state, new_form(catalog))
-    state.setdefault("lang", "zh-Hans")
     t = Texts(state["lang"])
 
     form = session.read_form(state)
