@@ -43,6 +43,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import units
+from ..data_quality import weighted_ratings
 from ..dataset import STAGES
 from ..errors import FootprintError, InputError, RowIssue
 from ..reports.numbers import plain_decimal
@@ -162,26 +163,13 @@ def _ipcc_sets(method: Mapping[str, Any]) -> list[str]:
 
 def _dqi(source: Any) -> dict[str, str] | None:
     """Emission-weighted DQRs over the rated lines, when the study rates all three aspects."""
-    study = source.study
-    if study is None or not study.lines:
-        return None
-    sums = {"technological": 0.0, "temporal": 0.0, "geographical": 0.0}
-    weights = dict.fromkeys(sums, 0.0)
-    for line in source.result.lines:
-        facts = study.lines.get(line.path)
-        if facts is None:
-            continue
-        for key in sums:
-            value = getattr(facts, key)
-            if value is not None:
-                sums[key] += value * line.kgco2e
-                weights[key] += line.kgco2e
-    if not all(weights.values()):
+    ratings = weighted_ratings(source.study, source.result.lines)
+    if ratings is None or not ratings.complete:
         return None
     return {
-        "technologicalDQR": plain_decimal(round(sums["technological"] / weights["technological"], 2)),
-        "geographicalDQR": plain_decimal(round(sums["geographical"] / weights["geographical"], 2)),
-        "temporalDQR": plain_decimal(round(sums["temporal"] / weights["temporal"], 2)),
+        "technologicalDQR": plain_decimal(round(ratings.averages["technological"], 2)),
+        "geographicalDQR": plain_decimal(round(ratings.averages["geographical"], 2)),
+        "temporalDQR": plain_decimal(round(ratings.averages["temporal"], 2)),
     }
 
 

@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from ..data_quality import weighted_ratings
 from ..dataset import STAGES
 from ..i18n import normalise_language, translator
 from .charts import BoundaryBox, bar_chart_png, boundary_diagram_png
@@ -271,26 +272,12 @@ def _period(w: _Writer) -> list[Block]:
 
 def _dqr(w: _Writer) -> str | None:
     """Emission-weighted data-quality ratings over the lines the study rates."""
-    study = w.src.study
-    if study is None or not study.lines:
+    ratings = weighted_ratings(w.src.study, w.result.lines)
+    if ratings is None:
         return None
-    sums = {"technological": 0.0, "temporal": 0.0, "geographical": 0.0}
-    weights = {key: 0.0 for key in sums}
-    for line in w.result.lines:
-        facts = study.lines.get(line.path)
-        if facts is None:
-            continue
-        for key in sums:
-            value = getattr(facts, key)
-            if value is not None:
-                sums[key] += value * line.kgco2e
-                weights[key] += line.kgco2e
-    if not any(weights.values()):
-        return None
-    rated = max(weights.values())
-    values = {key: (f"{sums[key] / weights[key]:.2f}" if weights[key] else "–") for key in sums}
-    low, high = study.dqr_scale
-    return w.t("report.data.dqr", low=low, high=high) + ": " + w.t("report.data.dqr_value", coverage=w.share(rated), **values)
+    values = {key: (f"{value:.2f}" if value is not None else "–") for key, value in ratings.averages.items()}
+    low, high = w.src.study.dqr_scale
+    return w.t("report.data.dqr", low=low, high=high) + ": " + w.t("report.data.dqr_value", coverage=w.share(ratings.rated_kgco2e), **values)
 
 
 def _data(w: _Writer) -> list[Block]:

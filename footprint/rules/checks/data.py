@@ -7,11 +7,11 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
+from ...data_quality import RATED_ASPECTS as INDICATORS
 from ..model import failed, passed
 from ..registry import NoParams, Params, register_check
 from .common import add_months, num, pct, whole_months
 
-INDICATORS = ("technological", "temporal", "geographical")
 INDICATORS_ZH = {"technological": "技术代表性", "temporal": "时间代表性", "geographical": "地理代表性"}
 
 
