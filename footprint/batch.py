@@ -27,7 +27,7 @@ import scipy.sparse as sp
 from . import units
 from .dataset import STAGES
 from .demand import build_demands
-from .errors import FootprintError, UnitError
+from .errors import FootprintError, InputError, RowIssue, UnitError
 from .parallel import Scheduler, map_tasks
 from .progress import ProgressCallback
 
@@ -73,24 +73,37 @@ class ConversionPlans:
             return None
         return coef, e_mass, e_distance
 
-    def convert(self, line, activity_unit: str) -> float:
-        """The line's amount (per parent unit) in ``activity_unit``; raises UnitError like the engine."""
-        mass, distance = line.mass_kg_per_piece, line.distance_km
-        key = (line.unit, activity_unit, mass is not None, distance is not None)
+    def plan(self, unit: str, activity_unit: str, has_mass: bool, has_distance: bool):
+        """The cached plan: ``(coef, e_mass, e_distance)``, the UnitError the engine would raise, or
+        None (not a monomial: convert each line exactly). Shared by the object and the table path."""
+        key = (unit, activity_unit, has_mass, has_distance)
         plan = self._plans.get(key, False)
         if plan is False:
             plan = self._plans[key] = self._learn(*key)
+        return plan
+
+    def convert(self, line, activity_unit: str) -> float:
+        """The line's amount (per parent unit) in ``activity_unit``; raises UnitError like the engine."""
+        mass, distance = line.mass_kg_per_piece, line.distance_km
+        plan = self.plan(line.unit, activity_unit, mass is not None, distance is not None)
         if isinstance(plan, UnitError):
             raise plan
         if plan is None:
             return units.to_activity_unit(line.amount, line.unit, activity_unit, mass_kg_per_piece=mass, distance_km=distance)
-        coef, e_mass, e_distance = plan
-        value = line.amount * coef
-        if e_mass:
-            value = value * mass if e_mass > 0 else value / mass
-        if e_distance:
-            value = value * distance if e_distance > 0 else value / distance
-        return value
+        return apply_plan(plan, line.amount, mass, distance)
+
+
+def apply_plan(plan: tuple[float, int, int], amount, mass, distance):
+    """``amount * coef * mass**e_mass * distance**e_distance``, as ``((amount * coef) (*|/) mass)
+    (*|/) distance``. Works on floats and, unchanged, on numpy arrays of one plan's lines, so the
+    table path rounds exactly like the object path."""
+    coef, e_mass, e_distance = plan
+    value = amount * coef
+    if e_mass:
+        value = value * mass if e_mass > 0 else value / mass
+    if e_distance:
+        value = value * distance if e_distance > 0 else value / distance
+    return value
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,6 +121,7 @@ class GridScores:
     activity_units: tuple[str, ...]
     matrix: np.ndarray
     total: np.ndarray
+    default_stage: np.ndarray  # stage index of each activity's default_stage (lines without a stage)
 
     @property
     def n_activities(self) -> int:
@@ -127,6 +141,7 @@ def grid_scores(engine, grids: list[str]) -> GridScores:
         activity_units=tuple(engine.dataset.activity(code).unit for code in engine.background.activity_codes),
         matrix=np.ascontiguousarray(np.vstack(blocks)),
         total=np.concatenate(totals),
+        default_stage=np.array([_STAGE_INDEX[engine.dataset.activity(code).default_stage] for code in engine.background.activity_codes], dtype=np.int64),
     )
 
 
@@ -139,7 +154,7 @@ class DemandColumns:
     column: np.ndarray  # grid * n_activities + activity index
     amount: np.ndarray  # per declared unit, in the activity's unit
     stage: np.ndarray
-    paths: list[str]
+    paths: list[str]  # or an object array of str (table path)
     failed: list[int] = field(default_factory=list)
 
 
@@ -150,6 +165,7 @@ def compile_columns(scores: GridScores, boms: list, grid_numbers: list[int], pla
     columns, amounts, stages, paths, failed = [], [], [], [], []
     counts = np.zeros(len(boms), dtype=np.int64)
     convert = plans.convert
+    default_stage = scores.default_stage.tolist()
     for number, (bom, grid_number) in enumerate(zip(boms, grid_numbers)):
         offset = grid_number * n
         start = len(columns)
@@ -158,7 +174,8 @@ def compile_columns(scores: GridScores, boms: list, grid_numbers: list[int], pla
                 activity = index[line.activity_id]
                 amounts.append(convert(line, activity_units[activity]) * multiplier)
                 columns.append(offset + activity)
-                stages.append(_STAGE_INDEX[line.stage])  # Stage is a str enum: hashes as its value
+                stage = line.stage  # Stage is a str enum: hashes as its value; None: the activity's default
+                stages.append(_STAGE_INDEX[stage] if stage is not None else default_stage[activity])
                 paths.append(path)
         except (KeyError, UnitError):
             failed.append(number)
@@ -174,6 +191,176 @@ def compile_columns(scores: GridScores, boms: list, grid_numbers: list[int], pla
         paths=paths,
         failed=failed,
     )
+
+
+def columns_from_table(scores: GridScores, table, grid_numbers: np.ndarray, plans: ConversionPlans | None = None) -> DemandColumns:
+    """Columns of a :class:`footprint.portfolio.LineTable` (flat lines, grouped by BOM), checked
+    on arrays: every bad row is reported at once (InputError, one RowIssue per problem).
+
+    Everything that depends on text (activity ids, units, stages) is looked up once per distinct
+    value and broadcast with a gather; unit conversion uses the same cached plans as
+    :func:`compile_columns` (one plan per distinct (unit, activity unit, mass given, distance
+    given)), applied to all lines of a plan at once, with the object path's rounding.
+    ``grid_numbers[b]`` is BOM ``b``'s index into ``scores.grids``.
+    """
+    from .bom import MAX_AMOUNT, MAX_DISTANCE_KM, parse_data_type, parse_stage
+
+    plans = plans or ConversionPlans()
+    n, size = scores.n_activities, len(table)
+    problems: list[tuple[np.ndarray, str, str, str]] = []  # (rows, field, message, message_zh)
+
+    def check(mask: np.ndarray, field_name: str, message: str, message_zh: str) -> None:
+        if mask.any():
+            problems.append((np.flatnonzero(mask), field_name, message, message_zh))
+
+    # required text and the amount
+    check(table.line_id.codes < 0, "id", "line id is empty", "行号为空")
+    check(table.activity_id.codes < 0, "activity_id", "activity_id is empty", "活动编号为空")
+    check(table.unit.codes < 0, "unit", "empty unit: enter a unit such as kg, kWh, t or piece", "单位为空")
+    amount = table.amount
+    with np.errstate(invalid="ignore"):
+        check(~np.isfinite(amount), "amount", "amount must be a finite number", "数量应为有限数值")
+        check(amount < 0, "amount", "amount must not be negative", "数量不能为负数")
+        check(amount > MAX_AMOUNT, "amount", f"amount is larger than {MAX_AMOUNT:g}: check the unit (g instead of t?)", f"数量超过上限 {MAX_AMOUNT:g}，请检查单位")
+
+    # activities: one lookup per distinct id, then a gather (code -1 -> the appended -1)
+    known = np.append(_indexer(scores.activity_index, table.activity_id.categories), -1)
+    activity = known[table.activity_id.codes]
+    check((activity < 0) & (table.activity_id.codes >= 0), "activity_id", "unknown activity id; search the dataset with 'footprint datasets list'", "数据库中没有这个活动编号；请用 'footprint datasets list' 查找")
+
+    # units: canonical id per distinct text
+    unit_names: list[str] = []
+    unit_code_of: dict[str, int] = {}
+    unit_map = np.full(len(table.unit.categories) + 1, -1, dtype=np.int64)
+    for i, text in enumerate(table.unit.categories):
+        try:
+            canonical = units.canonical_unit(text)
+        except UnitError as error:
+            check(table.unit.codes == i, "unit", str(error), units.message_zh_of(error))
+            continue
+        unit_map[i] = unit_code_of.setdefault(canonical, len(unit_names))
+        if unit_map[i] == len(unit_names):
+            unit_names.append(canonical)
+    unit = unit_map[table.unit.codes]
+
+    # stages (blank: the activity's default stage) and data types
+    stage_map = np.full(len(table.stage.categories) + 1, -1, dtype=np.int64)
+    for i, text in enumerate(table.stage.categories):
+        try:
+            stage_map[i] = _STAGE_INDEX[parse_stage(text)]
+        except ValueError as error:
+            check(table.stage.codes == i, "stage", str(error), f"无法识别的阶段 {text!r}")
+    stage = stage_map[table.stage.codes]
+    stage = np.where(table.stage.codes < 0, scores.default_stage[np.maximum(activity, 0)], stage)
+    for i, text in enumerate(table.data_type.categories):
+        try:
+            parse_data_type(text)
+        except ValueError as error:
+            check(table.data_type.codes == i, "data_type", str(error), f"无法识别的数据类型 {text!r}")
+
+    # bridges: what BomLine's validators check
+    mass, distance = table.mass_kg_per_piece, table.distance_km
+    has_mass, has_distance = ~np.isnan(mass), ~np.isnan(distance)
+    is_piece = np.append(np.array([u == "piece" for u in unit_names], dtype=bool), False)[unit]
+    is_mass = np.append(np.array([units.dimension_of(u) == "mass" for u in unit_names], dtype=bool), False)[unit]
+    with np.errstate(invalid="ignore"):
+        check(has_mass & ~((mass > 0) & (mass <= MAX_AMOUNT)), "mass_kg_per_piece", f"mass_kg_per_piece must be greater than 0 and at most {MAX_AMOUNT:g} (kg)", "单件质量必须大于 0 且不超过上限")
+        check(has_distance & ~((distance > 0) & (distance <= MAX_DISTANCE_KM)), "distance_km", f"distance_km must be greater than 0 and at most {MAX_DISTANCE_KM:g} (km, not m)", "运输距离必须大于 0 且不超过上限")
+    check(has_mass & ~is_piece & (unit >= 0), "mass_kg_per_piece", "mass_kg_per_piece only applies to lines counted in pieces", "只有以“件”计量的行才填写单件质量")
+    check(has_distance & ~(is_mass | (is_piece & has_mass)) & (unit >= 0), "distance_km", "distance_km applies to transport lines given as the mass carried (tkm = t × km)", "运输距离只用于以所运质量填写的运输行（周转量 = 吨 × 公里）")
+
+    # a line id is used once per BOM (it is the line's path)
+    n_ids = max(len(table.line_id.categories), 1)
+    pair = table.bom.codes * n_ids + table.line_id.codes
+    named = table.line_id.codes >= 0
+    if table.n_boms * n_ids <= 4 * size + 1_000_000:
+        duplicate = (np.bincount(pair[named], minlength=table.n_boms * n_ids)[pair] > 1) & named
+    else:
+        order = np.argsort(pair, kind="stable")
+        repeated = np.zeros(size, dtype=bool)
+        repeated[order[1:]] = pair[order[1:]] == pair[order[:-1]]
+        duplicate = repeated & named
+    check(duplicate, "id", "duplicate line id within this BOM: ids must be unique per BOM", "同一物料清单内行号重复")
+
+    # unit conversion: one cached plan per (unit, activity unit, mass given, distance given)
+    activity_unit_names = sorted(set(scores.activity_units))
+    activity_unit = np.array([activity_unit_names.index(u) for u in scores.activity_units], dtype=np.int64)
+    n_au = len(activity_unit_names)
+    usable = (activity >= 0) & (unit >= 0)
+    key = ((np.maximum(unit, 0) * n_au + activity_unit[np.maximum(activity, 0)]) * 2 + has_mass) * 2 + has_distance
+    n_keys = max(len(unit_names), 1) * n_au * 4
+    coef = np.full(n_keys, np.nan)
+    e_mass = np.zeros(n_keys, dtype=np.int64)
+    e_distance = np.zeros(n_keys, dtype=np.int64)
+    exact_keys = []
+    for k in np.flatnonzero(np.bincount(key[usable], minlength=n_keys)):
+        k = int(k)
+        plan = plans.plan(unit_names[k // (4 * n_au)], activity_unit_names[(k // 4) % n_au], bool(k & 2), bool(k & 1))
+        if isinstance(plan, UnitError):
+            ids = _activity_ids(scores)
+            wrong = usable & (key == k)
+            for activity_number in np.unique(activity[wrong]).tolist():  # the engine's message names the activity
+                check(wrong & (activity == activity_number), "unit", f"{plan} (activity {ids[activity_number]})", units.message_zh_of(plan))
+        elif plan is None:
+            exact_keys.append(k)
+        else:
+            coef[k], e_mass[k], e_distance[k] = plan
+    if problems:
+        raise _table_error(table, problems)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = amount * coef[key]
+        line_mass, line_distance = e_mass[key], e_distance[key]
+        value = np.where(line_mass > 0, value * mass, np.where(line_mass < 0, value / mass, value))
+        value = np.where(line_distance > 0, value * distance, np.where(line_distance < 0, value / distance, value))
+    for k in exact_keys:  # not a monomial: the exact converter, line by line
+        for row in np.flatnonzero(key == k):
+            value[row] = units.to_activity_unit(
+                float(amount[row]),
+                unit_names[unit[row]],
+                scores.activity_units[activity[row]],
+                mass_kg_per_piece=float(mass[row]) if has_mass[row] else None,
+                distance_km=float(distance[row]) if has_distance[row] else None,
+            )
+    return DemandColumns(
+        n_boms=table.n_boms,
+        bom=table.bom.codes,
+        column=np.asarray(grid_numbers, dtype=np.int64)[table.bom.codes] * n + activity,
+        amount=value,
+        stage=stage,
+        paths=table.line_id.text(),
+    )
+
+
+def _indexer(index: dict[str, int], names) -> np.ndarray:
+    return np.array([index.get(name, -1) for name in names], dtype=np.int64)
+
+
+def _activity_ids(scores: GridScores) -> list[str]:
+    ids = [""] * scores.n_activities
+    for name, i in scores.activity_index.items():
+        ids[i] = name
+    return ids
+
+
+def _table_error(table, problems) -> InputError:
+    """One RowIssue per bad row and problem, in row order, the row's values as typed."""
+    issues = []
+    for rows, field_name, message, message_zh in problems:
+        column = {"id": table.line_id, "activity_id": table.activity_id, "unit": table.unit, "stage": table.stage, "data_type": table.data_type}.get(field_name)
+        for row in rows.tolist():
+            if column is not None:
+                code = column.codes[row]
+                value = column.categories[code] if code >= 0 else None
+            else:
+                number = {"amount": table.amount, "mass_kg_per_piece": table.mass_kg_per_piece, "distance_km": table.distance_km}[field_name][row]
+                value = units.format_number(float(number)) if math.isfinite(number) else str(number)
+            if field_name == "unit" and message.endswith(")") and "(activity " in message:
+                value = f"{float(table.amount[row])} {value}"
+            issues.append(
+                RowIssue(message, message_zh, row=int(table.row[row]), line_id=table.line_id.value(row), field=field_name, value=value)
+            )
+    issues.sort(key=lambda issue: issue.row)
+    return InputError(issues=issues, source=table.source)
 
 
 @dataclass(eq=False)
@@ -214,10 +401,34 @@ class _Chunk:
     grid_numbers: list[int]
 
 
-def footprint_chunk(scores: GridScores, chunk: _Chunk) -> tuple[DemandColumns, ColumnResults]:
-    """One task: compile a chunk of BOMs and evaluate it (runs on a Dask worker unchanged)."""
-    columns = compile_columns(scores, chunk.boms, chunk.grid_numbers)
+def footprint_chunk(scores: GridScores, chunk: _Chunk | DemandColumns) -> tuple[DemandColumns, ColumnResults]:
+    """One task: compile a chunk of BOMs (or take a chunk of table columns) and evaluate it (runs
+    on a Dask worker unchanged)."""
+    columns = chunk if isinstance(chunk, DemandColumns) else compile_columns(scores, chunk.boms, chunk.grid_numbers)
     return columns, evaluate_columns(scores, columns)
+
+
+def split_columns(columns: DemandColumns, size: int = CHUNK_SIZE) -> list[DemandColumns]:
+    """Chunks of ``size`` BOMs (BOM numbers restart at 0 in each): independent tasks."""
+    if columns.n_boms <= size:
+        return [columns]
+    cuts = np.searchsorted(columns.bom, np.arange(0, columns.n_boms + size, size).clip(max=columns.n_boms))
+    chunks = []
+    for number, (start, end) in enumerate(zip(cuts[:-1], cuts[1:])):
+        first = number * size
+        if first >= columns.n_boms:
+            break
+        chunks.append(
+            DemandColumns(
+                n_boms=min(size, columns.n_boms - first),
+                bom=columns.bom[start:end] - first,
+                column=columns.column[start:end],
+                amount=columns.amount[start:end],
+                stage=columns.stage[start:end],
+                paths=columns.paths[start:end],
+            )
+        )
+    return chunks
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,7 +449,7 @@ class BatchResult:
     aircraft: np.ndarray
     biogenic_co2_kg: np.ndarray
     line_offsets: np.ndarray
-    line_paths: list[str]
+    line_paths: list[str]  # or an object array of str (from a LineTable)
     line_activity: np.ndarray  # index into activity_codes
     line_stage: np.ndarray  # index into stages
     line_kgco2e: np.ndarray
@@ -291,7 +502,15 @@ def batch_footprints(
     scheduler: Scheduler | None = None,
     progress: ProgressCallback | None = None,
 ) -> BatchResult:
-    """Footprints of many BOMs (each on ``grid``, else its own grid, else the dataset default)."""
+    """Footprints of many BOMs (each on ``grid``, else its own grid, else the dataset default).
+
+    ``boms`` is a list of BOM objects or a :class:`footprint.portfolio.LineTable` (flat lines of
+    many BOMs as columns; labels default to its bom ids; a bad row raises InputError).
+    """
+    from .portfolio import LineTable
+
+    if isinstance(boms, LineTable):
+        return _table_footprints(engine, boms, labels=labels, grid=grid, scheduler=scheduler, progress=progress)
     labels = list(labels) if labels is not None else [str(b.product) for b in boms]
     if len(labels) != len(boms):
         raise FootprintError(f"{len(labels)} labels for {len(boms)} BOMs")
@@ -308,6 +527,22 @@ def batch_footprints(
     chunks = [_Chunk(boms[i : i + CHUNK_SIZE], numbers[i : i + CHUNK_SIZE]) for i in range(0, len(boms), CHUNK_SIZE)]
     parts = map_tasks(footprint_chunk, scores, chunks, scheduler=scheduler, weights=[len(c.boms) for c in chunks], progress=progress)
     return _assemble(engine, boms, labels, bom_grids, scores, parts)
+
+
+def _table_footprints(engine, table, *, labels, grid, scheduler, progress) -> BatchResult:
+    labels = list(labels) if labels is not None else list(table.bom.categories)
+    if len(labels) != table.n_boms:
+        raise FootprintError(f"{len(labels)} labels for {table.n_boms} BOMs")
+    wanted = [grid] if grid else [*table.grid.categories, None]
+    resolved = [engine.resolve_grid(name) for name in wanted]
+    grids = sorted(set(resolved))
+    numbers = np.array([grids.index(name) for name in resolved], dtype=np.int64)
+    per_bom = numbers[np.zeros(table.n_boms, dtype=np.int64) if grid else table.grid.codes]  # code -1: the default
+    scores = grid_scores(engine, grids)
+    columns = columns_from_table(scores, table, per_bom)
+    chunks = split_columns(columns)
+    parts = map_tasks(footprint_chunk, scores, chunks, scheduler=scheduler, weights=[c.n_boms for c in chunks], progress=progress)
+    return _assemble(engine, None, labels, list(np.array(grids, dtype=object)[per_bom]), scores, parts)
 
 
 def _assemble(engine, boms, labels, bom_grids, scores: GridScores, parts) -> BatchResult:
@@ -330,9 +565,12 @@ def _assemble(engine, boms, labels, bom_grids, scores: GridScores, parts) -> Bat
     for array in (by_stage, by_gas, aircraft, biogenic):
         array[failed] = np.nan
     counts = np.concatenate([np.bincount(c.bom, minlength=c.n_boms) for c in columns_all]) if parts else np.empty(0, dtype=np.int64)
-    paths: list[str] = []
-    for columns in columns_all:
-        paths.extend(columns.paths)
+    if columns_all and all(isinstance(c.paths, np.ndarray) for c in columns_all):
+        paths = np.concatenate([c.paths for c in columns_all])  # table path: str objects, no list built
+    else:
+        paths = []
+        for columns in columns_all:
+            paths.extend(columns.paths)
     return BatchResult(
         labels=tuple(labels),
         grids=tuple(bom_grids),

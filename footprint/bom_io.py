@@ -190,7 +190,7 @@ def _read_raw_table(data: bytes, name: str, kind: str, sidecar: dict[str, Any] |
     return _raw_table(table, name, kind, sidecar)
 
 
-def _load(source: BomSource, filename: str | None) -> tuple[bytes, str, dict[str, Any] | None]:
+def _load(source: BomSource, filename: str | None, max_bytes: int | None = None) -> tuple[bytes, str, dict[str, Any] | None]:
     """The bytes (size-checked before reading when possible), a display name and a sidecar header."""
     if isinstance(source, (bytes, bytearray)):
         data = bytes(source)
@@ -200,7 +200,7 @@ def _load(source: BomSource, filename: str | None) -> tuple[bytes, str, dict[str
         path = Path(source)
         name = filename or path.name
         try:
-            _check_size(path.stat().st_size, name)  # before reading: a 5 GB file is never loaded
+            _check_size(path.stat().st_size, name, max_bytes)  # before reading: a 5 GB file is never loaded
             data = path.read_bytes()
         except OSError as error:
             reason = error.strerror or type(error).__name__
@@ -208,24 +208,25 @@ def _load(source: BomSource, filename: str | None) -> tuple[bytes, str, dict[str
         sidecar = _read_sidecar(path)
     elif hasattr(source, "read"):
         name = filename or Path(str(getattr(source, "name", "upload"))).name
-        data = source.read(MAX_FILE_BYTES + 1)
+        data = source.read((max_bytes or MAX_FILE_BYTES) + 1)
         if not isinstance(data, (bytes, bytearray)):
             raise TypeError("read_bom needs a binary file object (open the file with 'rb')")
         data = bytes(data)
         sidecar = None
     else:
         raise TypeError(f"read_bom cannot read a {type(source).__name__}")
-    _check_size(len(data), name)
+    _check_size(len(data), name, max_bytes)
     return data, name, sidecar
 
 
-def _check_size(size: int, name: str) -> None:
-    if size > MAX_FILE_BYTES:
+def _check_size(size: int, name: str, max_bytes: int | None = None) -> None:
+    max_bytes = max_bytes or MAX_FILE_BYTES
+    if size > max_bytes:
         megabytes = size / 1024 / 1024
         raise _file_problem(
-            f"the file is {megabytes:.1f} MB; the limit is {MAX_FILE_BYTES // 1024 // 1024} MB. "
+            f"the file is {megabytes:.1f} MB; the limit is {max_bytes // 1024 // 1024} MB. "
             "A BOM is a few hundred rows: remove other sheets, images or unused rows",
-            f"文件大小为 {megabytes:.1f} MB，超过 {MAX_FILE_BYTES // 1024 // 1024} MB 上限；请删除其他工作表、图片或多余的行",
+            f"文件大小为 {megabytes:.1f} MB，超过 {max_bytes // 1024 // 1024} MB 上限；请删除其他工作表、图片或多余的行",
             name,
         )
 
