@@ -12,6 +12,8 @@ test, and nothing asserts a time.
 - warm: ``FootprintEngine.calculate`` of a validated 50-line BOM (unit conversion, demand,
   contributions by line / stage / gas). Bare limit: dot product of the same demand with
   precomputed unit scores, plus what those scores cost (one factorisation + one solve).
+- from a lines table: the same BOMs as a ``footprint.portfolio.LineTable`` built in memory
+  beforehand (numeric amounts; reading text is input handling, not timed), to results.
 - 1,000 BOMs: the batch path (``footprint.batch`` if present, else one ``calculate`` per BOM).
   Bare limit: one factorisation, one transposed solve, and a sparse demand matrix times the
   unit scores, from demand arrays prepared in advance.
@@ -168,6 +170,16 @@ def main() -> None:
     bare = median_time(bare_many, max(5, args.repeat // 3))
     print(f"{args.boms} BOMs   : {many*1000:8.1f} ms via {path} ({many/args.boms*1e6:.0f} µs per BOM)")
     print(f"               bare factorisation + solve + sparse product {bare*1000:.3f} ms -> ratio {many/bare:.1f}x (target 5x)")
+    try:
+        from footprint.portfolio import LineTable
+    except ImportError:
+        return
+    table = LineTable.from_boms(boms)  # built once, in memory, numeric amounts (input handling, not timed)
+
+    tabled = median_time(lambda: batch.batch_footprints(engine, table), max(5, args.repeat // 3))
+    print(f"               from a lines table (LineTable -> results) {tabled*1000:.1f} ms -> ratio {tabled/bare:.1f}x (target 5x)")
+    same = np.array_equal(batch.batch_footprints(engine, table).totals, batch.batch_footprints(engine, boms).totals)
+    print(f"               table totals == object-path totals: {same}")
 
 
 if __name__ == "__main__":

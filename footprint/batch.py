@@ -379,8 +379,9 @@ def evaluate_columns(scores: GridScores, columns: DemandColumns) -> ColumnResult
     """The numerical core: one gather, two bincounts and one sparse product ``D @ U``."""
     n_boms, n_stages = columns.n_boms, len(STAGES)
     line_kg = columns.amount * scores.total[columns.column]
-    totals = np.bincount(columns.bom, weights=line_kg, minlength=n_boms)
-    by_stage = np.bincount(columns.bom * n_stages + columns.stage, weights=line_kg, minlength=n_boms * n_stages).reshape(n_boms, n_stages)
+    # astype: bincount of no lines returns integers
+    totals = np.bincount(columns.bom, weights=line_kg, minlength=n_boms).astype(float, copy=False)
+    by_stage = np.bincount(columns.bom * n_stages + columns.stage, weights=line_kg, minlength=n_boms * n_stages).astype(float, copy=False).reshape(n_boms, n_stages)
     indptr = np.concatenate([[0], np.cumsum(np.bincount(columns.bom, minlength=n_boms))])
     demand = sp.csr_matrix((columns.amount, columns.column, indptr), shape=(n_boms, scores.matrix.shape[0]))
     product = demand @ scores.matrix

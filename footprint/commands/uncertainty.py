@@ -45,8 +45,13 @@ def register(subcommands) -> None:
     sc.add_argument("--format", choices=("table", "json"), default="table")
     sc.set_defaults(handler=run_scenarios)
 
-    bt = subcommands.add_parser("batch", help="deterministic footprints of many BOMs (a folder, or a CSV listing BOM files)")
-    bt.add_argument("source", metavar="FOLDER_OR_CSV_LIST", help="folder of BOM files, or a CSV with a bom_file column (paths relative to it)")
+    bt = subcommands.add_parser("batch", help="deterministic footprints of many BOMs (a folder, a CSV listing BOM files, or a portfolio lines table)")
+    bt.add_argument(
+        "source",
+        metavar="FOLDER_OR_CSV",
+        help="folder of BOM files, a CSV with a bom_file column (paths relative to it), or a portfolio table (CSV/.xlsx, one row per line, with a bom_id column)",
+    )
+    bt.add_argument("--boms", metavar="TABLE", help="portfolio only: a table of bom_id with grid and/or declared_unit")
     bt.add_argument("--grid", help="site grid for every BOM (default: each BOM's own grid)")
     bt.add_argument("--method", help="characterisation method id")
     bt.add_argument("--scheduler", help="Dask scheduler address (default: run locally)")
@@ -252,9 +257,31 @@ def bom_files(source: str) -> list[Path]:
     return files
 
 
+def is_portfolio(source: str) -> bool:
+    """A table file whose header has a bom_id column (a lines table of many BOMs)."""
+    path = Path(source)
+    if not path.is_file() or path.suffix.lower() == ".json":
+        return False
+    from ..portfolio import _BOM_ID_KEYS, _find, _read_rows
+
+    try:
+        headers = _read_rows(path)[0]
+    except FootprintError:
+        return False
+    return _find(headers, _BOM_ID_KEYS) is not None
+
+
 def run_batch(args: argparse.Namespace) -> int:
     from ..batch import batch_footprints
 
+    if is_portfolio(args.source):
+        from ..portfolio import read_portfolio
+
+        table = read_portfolio(args.source, args.boms)
+        result = batch_footprints(_engine(args.method), table, grid=args.grid, scheduler=args.scheduler, progress=_progress(args, "BOMs"))
+        return _print_batch(args, result, [result.row(i) for i in range(len(result))], "bom_id")
+    if args.boms:
+        raise FootprintError("--boms applies to a portfolio table (a CSV or .xlsx with a bom_id column)")
     files = bom_files(args.source)
     if not files:
         raise FootprintError(f"{args.source}: no BOM files found ({', '.join(BOM_SUFFIXES)})")
@@ -269,12 +296,16 @@ def run_batch(args: argparse.Namespace) -> int:
     result = batch_footprints(engine, boms, labels=labels, grid=args.grid, scheduler=args.scheduler, progress=_progress(args, "BOMs"))
     computed = iter(result.row(i) for i in range(len(result)))
     rows = [unreadable[p] if p in unreadable else next(computed) for p in range(len(files))]
-    failures = len(unreadable) + len(result.errors)
+    return _print_batch(args, result, rows, "file")
+
+
+def _print_batch(args: argparse.Namespace, result, rows: list[dict], name: str) -> int:
+    failures = sum("error" in row for row in rows)
     if args.format == "json":
         print(json.dumps({"method": result.method, "dataset": result.dataset, "results": rows}, ensure_ascii=False, indent=2))
     elif args.format == "csv":
         out = csv.writer(sys.stdout, lineterminator="\n")
-        out.writerow(["file", "grid", "total_kgco2e", *result.stages, "error"])
+        out.writerow([name, "grid", "total_kgco2e", *result.stages, "error"])
         for row in rows:
             stages = [row.get("by_stage", {}).get(s, 0.0) if "error" not in row else "" for s in result.stages]
             out.writerow([row["label"], row.get("grid", ""), row.get("total_kgco2e", ""), *stages, row.get("error", "")])
@@ -283,6 +314,6 @@ def run_batch(args: argparse.Namespace) -> int:
             [row["label"], row.get("grid", ""), fmt_number(row["total_kgco2e"]) if "error" not in row else "", row.get("error", "")]
             for row in rows
         ]
-        print(format_table(["file", "grid", "kg CO2e", "error"], table_rows, align_right={2}))
+        print(format_table([name, "grid", "kg CO2e", "error"], table_rows, align_right={2}))
         print(f"\n{len(rows) - failures} of {len(rows)} BOMs computed")
     return 2 if failures else 0
