@@ -251,7 +251,9 @@ def columns_from_table(scores: GridScores, table, grid_numbers: np.ndarray, plan
         except ValueError as error:
             check(table.stage.codes == i, "stage", str(error), f"无法识别的阶段 {text!r}")
     stage = stage_map[table.stage.codes]
-    stage = np.where(table.stage.codes < 0, scores.default_stage[np.maximum(activity, 0)], stage)
+    blank_stage = table.stage.codes < 0
+    if blank_stage.any():
+        stage = np.where(blank_stage, scores.default_stage[np.maximum(activity, 0)], stage)
     for i, text in enumerate(table.data_type.categories):
         try:
             parse_data_type(text)
@@ -261,13 +263,18 @@ def columns_from_table(scores: GridScores, table, grid_numbers: np.ndarray, plan
     # bridges: what BomLine's validators check
     mass, distance = table.mass_kg_per_piece, table.distance_km
     has_mass, has_distance = ~np.isnan(mass), ~np.isnan(distance)
-    is_piece = np.append(np.array([u == "piece" for u in unit_names], dtype=bool), False)[unit]
-    is_mass = np.append(np.array([units.dimension_of(u) == "mass" for u in unit_names], dtype=bool), False)[unit]
+    is_piece = is_mass = None
+    if has_mass.any() or has_distance.any():
+        is_piece = np.append(np.array([u == "piece" for u in unit_names], dtype=bool), False)[unit]
+        is_mass = np.append(np.array([units.dimension_of(u) == "mass" for u in unit_names], dtype=bool), False)[unit]
+    any_mass, any_distance = bool(has_mass.any()), bool(has_distance.any())
     with np.errstate(invalid="ignore"):
-        check(has_mass & ~((mass > 0) & (mass <= MAX_AMOUNT)), "mass_kg_per_piece", f"mass_kg_per_piece must be greater than 0 and at most {MAX_AMOUNT:g} (kg)", "单件质量必须大于 0 且不超过上限")
-        check(has_distance & ~((distance > 0) & (distance <= MAX_DISTANCE_KM)), "distance_km", f"distance_km must be greater than 0 and at most {MAX_DISTANCE_KM:g} (km, not m)", "运输距离必须大于 0 且不超过上限")
-    check(has_mass & ~is_piece & (unit >= 0), "mass_kg_per_piece", "mass_kg_per_piece only applies to lines counted in pieces", "只有以“件”计量的行才填写单件质量")
-    check(has_distance & ~(is_mass | (is_piece & has_mass)) & (unit >= 0), "distance_km", "distance_km applies to transport lines given as the mass carried (tkm = t × km)", "运输距离只用于以所运质量填写的运输行（周转量 = 吨 × 公里）")
+        if any_mass:
+            check(has_mass & ~((mass > 0) & (mass <= MAX_AMOUNT)), "mass_kg_per_piece", f"mass_kg_per_piece must be greater than 0 and at most {MAX_AMOUNT:g} (kg)", "单件质量必须大于 0 且不超过上限")
+            check(has_mass & ~is_piece & (unit >= 0), "mass_kg_per_piece", "mass_kg_per_piece only applies to lines counted in pieces", "只有以“件”计量的行才填写单件质量")
+        if any_distance:
+            check(has_distance & ~((distance > 0) & (distance <= MAX_DISTANCE_KM)), "distance_km", f"distance_km must be greater than 0 and at most {MAX_DISTANCE_KM:g} (km, not m)", "运输距离必须大于 0 且不超过上限")
+            check(has_distance & ~(is_mass | (is_piece & has_mass)) & (unit >= 0), "distance_km", "distance_km applies to transport lines given as the mass carried (tkm = t × km)", "运输距离只用于以所运质量填写的运输行（周转量 = 吨 × 公里）")
 
     # a line id is used once per BOM (it is the line's path)
     n_ids = max(len(table.line_id.categories), 1)
@@ -309,9 +316,12 @@ def columns_from_table(scores: GridScores, table, grid_numbers: np.ndarray, plan
         raise _table_error(table, problems)
     with np.errstate(invalid="ignore", divide="ignore"):
         value = amount * coef[key]
-        line_mass, line_distance = e_mass[key], e_distance[key]
-        value = np.where(line_mass > 0, value * mass, np.where(line_mass < 0, value / mass, value))
-        value = np.where(line_distance > 0, value * distance, np.where(line_distance < 0, value / distance, value))
+        if e_mass.any():  # else every factor is mass**0: skip (x * 1.0 would change nothing anyway)
+            line_mass = e_mass[key]
+            value = np.where(line_mass > 0, value * mass, np.where(line_mass < 0, value / mass, value))
+        if e_distance.any():
+            line_distance = e_distance[key]
+            value = np.where(line_distance > 0, value * distance, np.where(line_distance < 0, value / distance, value))
     for k in exact_keys:  # not a monomial: the exact converter, line by line
         for row in np.flatnonzero(key == k):
             value[row] = units.to_activity_unit(
