@@ -19,6 +19,8 @@ so the same code runs locally or on Dask with identical results.
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,6 +51,7 @@ class ConversionPlans:
 
     def __init__(self) -> None:
         self._plans: dict[tuple, tuple[float, int, int] | UnitError | None] = {}
+        self._lock = threading.Lock()
 
     def _learn(self, unit: str, activity_unit: str, has_mass: bool, has_distance: bool):
         def exact(amount: float, mass: float, distance: float) -> float:
@@ -79,7 +82,9 @@ class ConversionPlans:
         key = (unit, activity_unit, has_mass, has_distance)
         plan = self._plans.get(key, False)
         if plan is False:
-            plan = self._plans[key] = self._learn(*key)
+            learnt = self._learn(*key)  # pure: two threads learning the same key agree
+            with self._lock:
+                plan = self._plans.setdefault(key, learnt)
         return plan
 
     def convert(self, line, activity_unit: str) -> float:
@@ -91,6 +96,9 @@ class ConversionPlans:
         if plan is None:
             return units.to_activity_unit(line.amount, line.unit, activity_unit, mass_kg_per_piece=mass, distance_km=distance)
         return apply_plan(plan, line.amount, mass, distance)
+
+
+_PLANS = ConversionPlans()  # plans depend only on unit texts: shared by every call (thread-safe)
 
 
 def apply_plan(plan: tuple[float, int, int], amount, mass, distance):
@@ -122,26 +130,52 @@ class GridScores:
     matrix: np.ndarray
     total: np.ndarray
     default_stage: np.ndarray  # stage index of each activity's default_stage (lines without a stage)
+    activity_unit_names: tuple[str, ...] = ()  # sorted distinct activity units
+    activity_unit_code: np.ndarray | None = None  # index of each activity's unit in activity_unit_names
 
     @property
     def n_activities(self) -> int:
         return len(self.activity_units)
 
 
+_SCORES_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {key: (unit scores, GridScores)}
+_SCORES_LOCK = threading.Lock()
+
+
 def grid_scores(engine, grids: list[str]) -> GridScores:
+    """Stacked unit scores of ``grids``; cached per engine while its unit scores are the same objects."""
+    unit = tuple(engine.unit_scores(grid) for grid in grids)
+    key = (tuple(grids), engine.method_id, id(engine.background))
+    try:
+        with _SCORES_LOCK:
+            cached = _SCORES_CACHE.setdefault(engine, {}).get(key)
+    except TypeError:  # an engine that cannot be weakly referenced: no cache
+        return _grid_scores(engine, grids, unit)
+    if cached is not None and len(cached[0]) == len(unit) and all(a is b for a, b in zip(cached[0], unit)):
+        return cached[1]
+    scores = _grid_scores(engine, grids, unit)
+    with _SCORES_LOCK:
+        _SCORES_CACHE[engine][key] = (unit, scores)
+    return scores
+
+
+def _grid_scores(engine, grids: list[str], unit) -> GridScores:
     blocks, totals = [], []
-    for grid in grids:
-        scores = engine.unit_scores(grid)
+    for scores in unit:
         blocks.append(np.column_stack([scores.per_flow, scores.aircraft, scores.biogenic_co2_kg]))
         totals.append(scores.total)
+    activity_units = tuple(engine.dataset.activity(code).unit for code in engine.background.activity_codes)
+    activity_unit_names = tuple(sorted(set(activity_units)))
     return GridScores(
         grids=tuple(grids),
         flows=tuple(engine.background.flow_codes),
         activity_index=dict(engine.background.activity_index),
-        activity_units=tuple(engine.dataset.activity(code).unit for code in engine.background.activity_codes),
+        activity_units=activity_units,
         matrix=np.ascontiguousarray(np.vstack(blocks)),
         total=np.concatenate(totals),
         default_stage=np.array([_STAGE_INDEX[engine.dataset.activity(code).default_stage] for code in engine.background.activity_codes], dtype=np.int64),
+        activity_unit_names=activity_unit_names,
+        activity_unit_code=np.array([activity_unit_names.index(u) for u in activity_units], dtype=np.int64),
     )
 
 
@@ -156,11 +190,12 @@ class DemandColumns:
     stage: np.ndarray
     paths: list[str]  # or an object array of str (table path)
     failed: list[int] = field(default_factory=list)
+    activity: np.ndarray | None = None  # column % n_activities, when the builder has it at hand
 
 
 def compile_columns(scores: GridScores, boms: list, grid_numbers: list[int], plans: ConversionPlans | None = None) -> DemandColumns:
     """Walk the BOMs into columns. A BOM that cannot be resolved is listed in ``failed``."""
-    plans = plans or ConversionPlans()
+    plans = plans or _PLANS
     index, activity_units, n = scores.activity_index, scores.activity_units, scores.n_activities
     columns, amounts, stages, paths, failed = [], [], [], [], []
     counts = np.zeros(len(boms), dtype=np.int64)
@@ -197,6 +232,103 @@ def columns_from_table(scores: GridScores, table, grid_numbers: np.ndarray, plan
     """Columns of a :class:`footprint.portfolio.LineTable` (flat lines, grouped by BOM), checked
     on arrays: every bad row is reported at once (InputError, one RowIssue per problem).
 
+    A clean table (the usual case) is proven clean with a few whole-column reductions and one
+    lookup per distinct value (:func:`_clean_table_columns`); anything that scan cannot prove
+    (a bad value anywhere, masses or distances, a conversion that is not a plain factor) goes
+    through the per-check pass :func:`_checked_table_columns`, which locates every problem.
+    Both compute the values with the same operations, so results are the same bit for bit.
+    """
+    plans = plans or _PLANS
+    columns = _clean_table_columns(scores, table, grid_numbers, plans)
+    return columns if columns is not None else _checked_table_columns(scores, table, grid_numbers, plans)
+
+
+def _clean_table_columns(scores: GridScores, table, grid_numbers, plans: ConversionPlans) -> DemandColumns | None:
+    """The columns of a table with no problem and no bridges, or None (then run the checked pass).
+
+    Every check of :func:`_checked_table_columns` holds when this returns columns: amounts are
+    finite, non-negative and at most MAX_AMOUNT (min/max; NaN fails both comparisons); ids,
+    activity ids and units are given (code >= 0) and every distinct activity id, unit, stage and
+    data type is known; no mass or distance is given; no line id repeats within a BOM; and every
+    (unit, activity unit) pair in use has a plain-factor plan (a bad or non-monomial pair is
+    NaN in the factor table, which makes the values' sum NaN).
+    """
+    from .bom import MAX_AMOUNT, parse_data_type, parse_stage
+
+    size, n = len(table), scores.n_activities
+    if not size or scores.activity_unit_code is None:
+        return None
+    amount = table.amount
+    if not (amount.min() >= 0 and amount.max() <= MAX_AMOUNT):
+        return None
+    line_codes, activity_codes, unit_codes = table.line_id.codes, table.activity_id.codes, table.unit.codes
+    if line_codes.min() < 0 or activity_codes.min() < 0 or unit_codes.min() < 0:
+        return None
+    if not (np.isnan(table.mass_kg_per_piece).all() and np.isnan(table.distance_km).all()):
+        return None
+    activity_of = _indexer(scores.activity_index, table.activity_id.categories)
+    if len(activity_of) and activity_of.min() < 0:
+        return None
+    try:
+        canonical = [units.canonical_unit(text) for text in table.unit.categories]
+        stage_of = np.array([_STAGE_INDEX[parse_stage(text)] for text in table.stage.categories], dtype=np.int64)
+        for text in table.data_type.categories:
+            parse_data_type(text)
+    except (UnitError, ValueError):
+        return None
+
+    # no line id twice in a BOM
+    n_ids = max(len(table.line_id.categories), 1)
+    pair = table.bom.codes * n_ids + line_codes
+    if table.n_boms * n_ids <= 4 * size + 1_000_000:
+        seen = np.zeros(table.n_boms * n_ids, dtype=bool)
+        seen[pair] = True
+        if np.count_nonzero(seen) != size:  # a repeated (bom, id) pair marks one slot twice
+            return None
+    else:
+        ordered = np.sort(pair)
+        if (ordered[1:] == ordered[:-1]).any():
+            return None
+
+    # one factor per (unit, activity) category pair, from the cached plans
+    names = scores.activity_unit_names
+    factor = np.full((len(canonical), len(names)), np.nan)
+    for u, unit in enumerate(canonical):
+        for a, activity_unit in enumerate(names):
+            plan = plans.plan(unit, activity_unit, False, False)
+            if isinstance(plan, tuple) and plan[1] == 0 and plan[2] == 0:
+                factor[u, a] = plan[0]
+    factor = factor[:, scores.activity_unit_code[activity_of]].ravel()  # (unit category, activity category)
+    n_activity_categories = len(activity_of)
+    value = amount * factor[unit_codes * n_activity_categories + activity_codes]
+    if math.isnan(value.sum()):
+        return None
+
+    activity = activity_of[activity_codes]
+    stage_codes = table.stage.codes
+    if not len(stage_of):
+        stage = scores.default_stage[activity]
+    elif stage_codes.min() < 0:
+        stage = np.where(stage_codes < 0, scores.default_stage[activity], np.append(stage_of, -1)[stage_codes])
+    else:
+        stage = stage_of[stage_codes]
+    grid_numbers = np.asarray(grid_numbers, dtype=np.int64)
+    column = activity if not grid_numbers.any() else grid_numbers[table.bom.codes] * n + activity
+    return DemandColumns(
+        n_boms=table.n_boms,
+        bom=table.bom.codes,
+        column=column,
+        amount=value,
+        stage=stage,
+        paths=table.line_id.text(),
+        activity=activity,
+    )
+
+
+def _checked_table_columns(scores: GridScores, table, grid_numbers: np.ndarray, plans: ConversionPlans) -> DemandColumns:
+    """Columns of a :class:`footprint.portfolio.LineTable` (flat lines, grouped by BOM), checked
+    on arrays: every bad row is reported at once (InputError, one RowIssue per problem).
+
     Everything that depends on text (activity ids, units, stages) is looked up once per distinct
     value and broadcast with a gather; unit conversion uses the same cached plans as
     :func:`compile_columns` (one plan per distinct (unit, activity unit, mass given, distance
@@ -205,7 +337,6 @@ def columns_from_table(scores: GridScores, table, grid_numbers: np.ndarray, plan
     """
     from .bom import MAX_AMOUNT, MAX_DISTANCE_KM, parse_data_type, parse_stage
 
-    plans = plans or ConversionPlans()
     n, size = scores.n_activities, len(table)
     problems: list[tuple[np.ndarray, str, str, str]] = []  # (rows, field, message, message_zh)
 
@@ -392,7 +523,7 @@ def evaluate_columns(scores: GridScores, columns: DemandColumns) -> ColumnResult
     # astype: bincount of no lines returns integers
     totals = np.bincount(columns.bom, weights=line_kg, minlength=n_boms).astype(float, copy=False)
     by_stage = np.bincount(columns.bom * n_stages + columns.stage, weights=line_kg, minlength=n_boms * n_stages).astype(float, copy=False).reshape(n_boms, n_stages)
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(columns.bom, minlength=n_boms))])
+    indptr = _offsets(columns)
     demand = sp.csr_matrix((columns.amount, columns.column, indptr), shape=(n_boms, scores.matrix.shape[0]))
     product = demand @ scores.matrix
     n_flows = len(scores.flows)
@@ -404,6 +535,11 @@ def evaluate_columns(scores: GridScores, columns: DemandColumns) -> ColumnResult
         biogenic_co2_kg=product[:, n_flows + 1],
         line_kgco2e=line_kg,
     )
+
+
+def _offsets(columns: DemandColumns) -> np.ndarray:
+    """Where each BOM's lines start (``bom`` is sorted), and the end: the CSR ``indptr``."""
+    return np.searchsorted(columns.bom, np.arange(columns.n_boms + 1, dtype=columns.bom.dtype)).astype(np.int64, copy=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -437,6 +573,7 @@ def split_columns(columns: DemandColumns, size: int = CHUNK_SIZE) -> list[Demand
                 amount=columns.amount[start:end],
                 stage=columns.stage[start:end],
                 paths=columns.paths[start:end],
+                activity=columns.activity[start:end] if columns.activity is not None else None,
             )
         )
     return chunks
@@ -551,9 +688,11 @@ def _table_footprints(engine, table, *, labels, grid, scheduler, progress) -> Ba
     per_bom = numbers[np.zeros(table.n_boms, dtype=np.int64) if grid else table.grid.codes]  # code -1: the default
     scores = grid_scores(engine, grids)
     columns = columns_from_table(scores, table, per_bom)
-    chunks = split_columns(columns)
+    # Chunks are tasks for a scheduler and steps for progress; locally, one evaluation gives the
+    # same numbers (every result is per BOM or per line, summed in line order either way).
+    chunks = split_columns(columns) if scheduler is not None or progress is not None else [columns]
     parts = map_tasks(footprint_chunk, scores, chunks, scheduler=scheduler, weights=[c.n_boms for c in chunks], progress=progress)
-    return _assemble(engine, None, labels, list(np.array(grids, dtype=object)[per_bom]), scores, parts)
+    return _assemble(engine, None, labels, np.array(grids, dtype=object)[per_bom].tolist(), scores, parts)
 
 
 def _assemble(engine, boms, labels, bom_grids, scores: GridScores, parts) -> BatchResult:
@@ -566,22 +705,30 @@ def _assemble(engine, boms, labels, bom_grids, scores: GridScores, parts) -> Bat
         start += columns.n_boms
     columns_all = [c for c, _ in parts]
     results_all = [r for _, r in parts]
-    totals = np.concatenate([r.totals for r in results_all]) if parts else np.empty(0)
+
+    def joined(arrays, empty):
+        # one part (a local table run): its arrays as they are, no copy
+        return arrays[0] if len(arrays) == 1 else np.concatenate(arrays) if arrays else empty
+
+    totals = joined([r.totals for r in results_all], np.empty(0))
     failed = np.array(sorted(errors), dtype=np.int64)
-    totals[failed] = np.nan
     by_stage = np.vstack([r.by_stage for r in results_all]) if parts else np.empty((0, n_stages))
     by_gas = np.vstack([r.by_gas for r in results_all]) if parts else np.empty((0, n_flows))
     aircraft = np.concatenate([r.aircraft for r in results_all]) if parts else np.empty(0)
     biogenic = np.concatenate([r.biogenic_co2_kg for r in results_all]) if parts else np.empty(0)
-    for array in (by_stage, by_gas, aircraft, biogenic):
-        array[failed] = np.nan
-    counts = np.concatenate([np.bincount(c.bom, minlength=c.n_boms) for c in columns_all]) if parts else np.empty(0, dtype=np.int64)
+    if len(failed):
+        for array in (totals, by_stage, by_gas, aircraft, biogenic):
+            array[failed] = np.nan
+    counts = joined([np.diff(_offsets(c)) for c in columns_all], np.empty(0, dtype=np.int64))
     if columns_all and all(isinstance(c.paths, np.ndarray) for c in columns_all):
-        paths = np.concatenate([c.paths for c in columns_all])  # table path: str objects, no list built
+        paths = joined([c.paths for c in columns_all], None)  # table path: str objects, no list built
     else:
         paths = []
         for columns in columns_all:
             paths.extend(columns.paths)
+    offsets = np.empty(len(counts) + 1, dtype=np.int64)
+    offsets[0] = 0
+    np.cumsum(counts, out=offsets[1:])
     return BatchResult(
         labels=tuple(labels),
         grids=tuple(bom_grids),
@@ -592,11 +739,11 @@ def _assemble(engine, boms, labels, bom_grids, scores: GridScores, parts) -> Bat
         by_gas=by_gas,
         aircraft=aircraft,
         biogenic_co2_kg=biogenic,
-        line_offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        line_offsets=offsets,
         line_paths=paths,
-        line_activity=np.concatenate([c.column % n for c in columns_all]) if parts else np.empty(0, dtype=np.int64),
-        line_stage=np.concatenate([c.stage for c in columns_all]) if parts else np.empty(0, dtype=np.int64),
-        line_kgco2e=np.concatenate([r.line_kgco2e for r in results_all]) if parts else np.empty(0),
+        line_activity=joined([c.activity if c.activity is not None else c.column % n for c in columns_all], np.empty(0, dtype=np.int64)),
+        line_stage=joined([c.stage for c in columns_all], np.empty(0, dtype=np.int64)),
+        line_kgco2e=joined([r.line_kgco2e for r in results_all], np.empty(0)),
         activity_codes=tuple(engine.background.activity_codes),
         errors=errors,
         method=engine.background.methods[engine.method_id].describe(),
