@@ -279,7 +279,8 @@ def _clean_table_columns(scores: GridScores, table, grid_numbers, plans: Convers
 
     # no line id twice in a BOM
     n_ids = max(len(table.line_id.categories), 1)
-    pair = table.bom.codes * n_ids + line_codes
+    pair = table.bom.codes * n_ids
+    pair += line_codes
     if table.n_boms * n_ids <= 4 * size + 1_000_000:
         seen = np.zeros(table.n_boms * n_ids, dtype=bool)
         seen[pair] = True
@@ -300,7 +301,10 @@ def _clean_table_columns(scores: GridScores, table, grid_numbers, plans: Convers
                 factor[u, a] = plan[0]
     factor = factor[:, scores.activity_unit_code[activity_of]].ravel()  # (unit category, activity category)
     n_activity_categories = len(activity_of)
-    value = amount * factor[unit_codes * n_activity_categories + activity_codes]
+    key = unit_codes * n_activity_categories
+    key += activity_codes
+    value = factor.take(key)
+    value *= amount  # = amount * factor: IEEE multiplication is commutative
     if math.isnan(value.sum()):
         return None
 
@@ -514,6 +518,7 @@ class ColumnResults:
     aircraft: np.ndarray
     biogenic_co2_kg: np.ndarray
     line_kgco2e: np.ndarray
+    line_offsets: np.ndarray | None = None  # where each BOM's lines start, and the end (the CSR indptr)
 
 
 def evaluate_columns(scores: GridScores, columns: DemandColumns) -> ColumnResults:
@@ -522,7 +527,9 @@ def evaluate_columns(scores: GridScores, columns: DemandColumns) -> ColumnResult
     line_kg = columns.amount * scores.total[columns.column]
     # astype: bincount of no lines returns integers
     totals = np.bincount(columns.bom, weights=line_kg, minlength=n_boms).astype(float, copy=False)
-    by_stage = np.bincount(columns.bom * n_stages + columns.stage, weights=line_kg, minlength=n_boms * n_stages).astype(float, copy=False).reshape(n_boms, n_stages)
+    stage_key = columns.bom * n_stages
+    stage_key += columns.stage
+    by_stage = np.bincount(stage_key, weights=line_kg, minlength=n_boms * n_stages).astype(float, copy=False).reshape(n_boms, n_stages)
     indptr = _offsets(columns)
     demand = sp.csr_matrix((columns.amount, columns.column, indptr), shape=(n_boms, scores.matrix.shape[0]))
     product = demand @ scores.matrix
@@ -534,6 +541,7 @@ def evaluate_columns(scores: GridScores, columns: DemandColumns) -> ColumnResult
         aircraft=product[:, n_flows],
         biogenic_co2_kg=product[:, n_flows + 1],
         line_kgco2e=line_kg,
+        line_offsets=indptr,
     )
 
 
@@ -719,7 +727,7 @@ def _assemble(engine, boms, labels, bom_grids, scores: GridScores, parts) -> Bat
     if len(failed):
         for array in (totals, by_stage, by_gas, aircraft, biogenic):
             array[failed] = np.nan
-    counts = joined([np.diff(_offsets(c)) for c in columns_all], np.empty(0, dtype=np.int64))
+    counts = joined([np.diff(r.line_offsets if r.line_offsets is not None else _offsets(c)) for c, r in parts], np.empty(0, dtype=np.int64))
     if columns_all and all(isinstance(c.paths, np.ndarray) for c in columns_all):
         paths = joined([c.paths for c in columns_all], None)  # table path: str objects, no list built
     else:
