@@ -522,16 +522,17 @@ class ColumnResults:
 
 
 def evaluate_columns(scores: GridScores, columns: DemandColumns) -> ColumnResults:
-    """The numerical core: one gather, two bincounts and one sparse product ``D @ U``."""
+    """The numerical core: one gather, the line values summed by BOM and stage, one sparse product ``D @ U``."""
     n_boms, n_stages = columns.n_boms, len(STAGES)
     line_kg = columns.amount * scores.total[columns.column]
-    # astype: bincount of no lines returns integers
-    totals = np.bincount(columns.bom, weights=line_kg, minlength=n_boms).astype(float, copy=False)
-    stage_key = columns.bom * n_stages
-    stage_key += columns.stage
-    by_stage = np.bincount(stage_key, weights=line_kg, minlength=n_boms * n_stages).astype(float, copy=False).reshape(n_boms, n_stages)
     indptr = _offsets(columns)
     demand = sp.csr_matrix((columns.amount, columns.column, indptr), shape=(n_boms, scores.matrix.shape[0]))
+    # BOM x stage sums of the line values, in line order from 0.0 (what np.bincount does, bit for
+    # bit; duplicates in a row are added in order by both kernels), as a CSR with D's row offsets:
+    # its dense form is the split by stage, times ones the totals (x * 1.0 is exact).
+    staged = sp.csr_matrix((line_kg, columns.stage, demand.indptr), shape=(n_boms, n_stages))
+    by_stage = staged.toarray()
+    totals = staged @ np.ones(n_stages)
     product = demand @ scores.matrix
     n_flows = len(scores.flows)
     return ColumnResults(
