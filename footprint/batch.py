@@ -281,7 +281,9 @@ def _clean_table_columns(scores: GridScores, table, grid_numbers, plans: Convers
     n_ids = max(len(table.line_id.categories), 1)
     pair = table.bom.codes * n_ids
     pair += line_codes
-    if table.n_boms * n_ids <= 4 * size + 1_000_000:
+    if size == 1 or (pair[1:] > pair[:-1]).all():
+        pass  # strictly increasing (ids in first-seen order in every BOM, the usual layout): all distinct
+    elif table.n_boms * n_ids <= 4 * size + 1_000_000:
         seen = np.zeros(table.n_boms * n_ids, dtype=bool)
         seen[pair] = True
         if np.count_nonzero(seen) != size:  # a repeated (bom, id) pair marks one slot twice
@@ -530,7 +532,7 @@ def evaluate_columns(scores: GridScores, columns: DemandColumns) -> ColumnResult
     # BOM x stage sums of the line values, in line order from 0.0 (what np.bincount does, bit for
     # bit; duplicates in a row are added in order by both kernels), as a CSR with D's row offsets:
     # its dense form is the split by stage, times ones the totals (x * 1.0 is exact).
-    staged = sp.csr_matrix((line_kg, columns.stage, demand.indptr), shape=(n_boms, n_stages))
+    staged = sp.csr_matrix((line_kg, columns.stage.astype(demand.indices.dtype), demand.indptr), shape=(n_boms, n_stages))
     by_stage = staged.toarray()
     totals = staged @ np.ones(n_stages)
     product = demand @ scores.matrix
