@@ -528,7 +528,10 @@ def evaluate_columns(scores: GridScores, columns: DemandColumns) -> ColumnResult
     n_boms, n_stages = columns.n_boms, len(STAGES)
     line_kg = columns.amount * scores.total[columns.column]
     indptr = _offsets(columns)
-    demand = sp.csr_matrix((columns.amount, columns.column, indptr), shape=(n_boms, scores.matrix.shape[0]))
+    n_columns = scores.matrix.shape[0]
+    # index arrays in the dtype scipy would pick, so it neither scans nor converts them again
+    index_dtype = np.int32 if max(len(columns.column), n_columns, n_boms) < 2**31 - 1 else np.int64
+    demand = sp.csr_matrix((columns.amount, columns.column.astype(index_dtype), indptr.astype(index_dtype)), shape=(n_boms, n_columns))
     # BOM x stage sums of the line values, in line order from 0.0 (what np.bincount does, bit for
     # bit; duplicates in a row are added in order by both kernels), as a CSR with D's row offsets:
     # its dense form is the split by stage, times ones the totals (x * 1.0 is exact).
