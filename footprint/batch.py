@@ -303,7 +303,7 @@ def _clean_table_columns(scores: GridScores, table, grid_numbers, plans: Convers
                 factor[u, a] = plan[0]
     factor = factor[:, scores.activity_unit_code[activity_of]].ravel()  # (unit category, activity category)
     n_activity_categories = len(activity_of)
-    key = unit_codes * n_activity_categories
+    key = np.multiply(unit_codes, n_activity_categories, out=pair)  # pair is not needed any more
     key += activity_codes
     value = factor.take(key)
     value *= amount  # = amount * factor: IEEE multiplication is commutative
@@ -526,7 +526,8 @@ class ColumnResults:
 def evaluate_columns(scores: GridScores, columns: DemandColumns) -> ColumnResults:
     """The numerical core: one gather, the line values summed by BOM and stage, one sparse product ``D @ U``."""
     n_boms, n_stages = columns.n_boms, len(STAGES)
-    line_kg = columns.amount * scores.total[columns.column]
+    line_kg = scores.total.take(columns.column)
+    line_kg *= columns.amount  # = amount * total[column], in place (IEEE multiplication is commutative)
     indptr = _offsets(columns)
     n_columns = scores.matrix.shape[0]
     # index arrays in the dtype scipy would pick, so it neither scans nor converts them again
