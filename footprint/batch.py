@@ -277,21 +277,8 @@ def _clean_table_columns(scores: GridScores, table, grid_numbers, plans: Convers
     except (UnitError, ValueError):
         return None
 
-    # no line id twice in a BOM
-    n_ids = max(len(table.line_id.categories), 1)
-    pair = table.bom.codes * n_ids
-    pair += line_codes
-    if size == 1 or (pair[1:] > pair[:-1]).all():
-        pass  # strictly increasing (ids in first-seen order in every BOM, the usual layout): all distinct
-    elif table.n_boms * n_ids <= 4 * size + 1_000_000:
-        seen = np.zeros(table.n_boms * n_ids, dtype=bool)
-        seen[pair] = True
-        if np.count_nonzero(seen) != size:  # a repeated (bom, id) pair marks one slot twice
-            return None
-    else:
-        ordered = np.sort(pair)
-        if (ordered[1:] == ordered[:-1]).any():
-            return None
+    if not _ids_unique_per_bom(table.bom.codes, line_codes, table.n_boms, len(table.line_id.categories)):
+        return None
 
     # one factor per (unit, activity) category pair, from the cached plans
     names = scores.activity_unit_names
@@ -302,8 +289,7 @@ def _clean_table_columns(scores: GridScores, table, grid_numbers, plans: Convers
             if isinstance(plan, tuple) and plan[1] == 0 and plan[2] == 0:
                 factor[u, a] = plan[0]
     factor = factor[:, scores.activity_unit_code[activity_of]].ravel()  # (unit category, activity category)
-    n_activity_categories = len(activity_of)
-    key = np.multiply(unit_codes, n_activity_categories, out=pair)  # pair is not needed any more
+    key = unit_codes * len(activity_of)
     key += activity_codes
     value = factor.take(key)
     value *= amount  # = amount * factor: IEEE multiplication is commutative
@@ -329,6 +315,25 @@ def _clean_table_columns(scores: GridScores, table, grid_numbers, plans: Convers
         paths=table.line_id.text(),
         activity=activity,
     )
+
+
+def _ids_unique_per_bom(bom: np.ndarray, line: np.ndarray, n_boms: int, n_categories: int) -> bool:
+    """No (bom, line id) pair twice. Usual layout first: pairs strictly increasing in (bom, id)
+    order (ids in first-seen order in every BOM) are all distinct, proven with comparisons of
+    neighbours and no 500,000-entry index; otherwise mark each pair in a table of slots (or sort)."""
+    if len(bom) < 2:
+        return True
+    if ((bom[1:] > bom[:-1]) | ((bom[1:] == bom[:-1]) & (line[1:] > line[:-1]))).all():
+        return True
+    n_ids = max(n_categories, 1)
+    pair = bom * n_ids
+    pair += line
+    if n_boms * n_ids <= 4 * len(bom) + 1_000_000:
+        seen = np.zeros(n_boms * n_ids, dtype=bool)
+        seen[pair] = True
+        return np.count_nonzero(seen) == len(pair)  # a repeated pair marks one slot twice
+    ordered = np.sort(pair)
+    return not (ordered[1:] == ordered[:-1]).any()
 
 
 def _checked_table_columns(scores: GridScores, table, grid_numbers: np.ndarray, plans: ConversionPlans) -> DemandColumns:
