@@ -264,8 +264,8 @@ def _clean_table_columns(scores: GridScores, table, grid_numbers, plans: Convers
     line_codes, activity_codes, unit_codes = table.line_id.codes, table.activity_id.codes, table.unit.codes
     if line_codes.min() < 0 or activity_codes.min() < 0 or unit_codes.min() < 0:
         return None
-    if not (np.isnan(table.mass_kg_per_piece).all() and np.isnan(table.distance_km).all()):
-        return None
+    if not (math.isnan(np.fmax.reduce(table.mass_kg_per_piece)) and math.isnan(np.fmax.reduce(table.distance_km))):
+        return None  # fmax skips NaN: its reduction is NaN only when every value is (no mass, no distance given)
     activity_of = _indexer(scores.activity_index, table.activity_id.categories)
     if len(activity_of) and activity_of.min() < 0:
         return None
