@@ -4,7 +4,8 @@ Why: a portfolio has thousands of product variants, and a footprint is linear in
 unit scores solved once per grid (:meth:`FootprintEngine.unit_scores`), every BOM is a row of a
 sparse demand matrix D (BOMs x activities), and ``D @ U`` (U: activities x [flows, aircraft,
 biogenic CO2]) gives every BOM's split by gas in one product. Line results are a gather
-(``amount * total[activity]``), stage and BOM totals two ``bincount`` calls. No per-BOM engine
+(``amount * total[activity]``), stage and BOM totals one small CSR (lines by stage) summed in
+line order. No per-BOM engine
 call, no per-BOM Python arithmetic.
 
 The Python part that remains is walking the BOM trees; there, unit conversion is planned once
