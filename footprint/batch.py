@@ -284,9 +284,13 @@ def _clean_table_columns(scores: GridScores, table, grid_numbers, plans: Convers
     # one factor per (unit, activity) category pair, from the cached plans
     names = scores.activity_unit_names
     factor = np.full((len(canonical), len(names)), np.nan)
+    wanted = np.unique(scores.activity_unit_code[activity_of]).tolist()  # activity units of this table
     for u, unit in enumerate(canonical):
-        for a, activity_unit in enumerate(names):
-            plan = plans.plan(unit, activity_unit, False, False)
+        for a in wanted:
+            try:
+                plan = plans.plan(unit, names[a], False, False)
+            except Exception:  # noqa: BLE001 - a pair no line may use: NaN here, the checked pass decides
+                continue
             if isinstance(plan, tuple) and plan[1] == 0 and plan[2] == 0:
                 factor[u, a] = plan[0]
     factor = factor[:, scores.activity_unit_code[activity_of]].ravel()  # (unit category, activity category)
