@@ -269,6 +269,30 @@ def _read_activities(directory: Path, problems: _Problems) -> tuple[Activity, ..
     return tuple(activities)
 
 
+def _check_metadata(problems: _Problems, file: str, line: int, row: dict, source_ids: set[str]) -> tuple[float | None, float | None, tuple[int, ...]]:
+    """What every number in a dataset must carry, linked or not: a known source, basis and tag,
+    a year in range, a lognormal gsd >= 1 (>= MIN_ESTIMATE_GSD for estimates) and a pedigree.
+    Returns the parsed (gsd, year, pedigree)."""
+    gsd = _number(problems, file, line, "gsd", row["gsd"])
+    year = _number(problems, file, line, "ref_year", row["ref_year"])
+    pedigree = _pedigree(problems, file, line, row.get("pedigree", ""))
+    if row["basis"] not in BASES:
+        problems.add(file, line, f"basis {row['basis']!r} is not one of {sorted(BASES)}")
+    if row["ghg_basis"] not in GHG_BASES:
+        problems.add(file, line, f"ghg_basis {row['ghg_basis']!r} is not one of {sorted(GHG_BASES)}")
+    if row["source_id"] not in source_ids:
+        problems.add(file, line, f"source_id {row['source_id']!r} is not in sources.csv")
+    if row["tag"] not in TAGS:
+        problems.add(file, line, f"tag {row['tag']!r} is not one of F, D, R, E")
+    if gsd is not None and gsd < 1.0:
+        problems.add(file, line, f"gsd is a geometric standard deviation and must be >= 1, got {gsd}")
+    if row["tag"] == "E" and gsd is not None and gsd < MIN_ESTIMATE_GSD:
+        problems.add(file, line, f"an estimate (tag E) needs gsd >= {MIN_ESTIMATE_GSD}, got {gsd}")
+    if year is not None and not 1990 <= year <= 2030:
+        problems.add(file, line, f"ref_year {year:g} outside 1990-2030 (swapped columns?)")
+    return gsd, year, pedigree
+
+
 def _read_exchanges(
     directory: Path,
     problems: _Problems,
@@ -290,9 +314,7 @@ def _read_exchanges(
         if activity is None:
             problems.add(file, line, f"activity_id {row['activity_id']!r} is not in activities.csv")
         amount = _number(problems, file, line, "amount", row["amount"])
-        gsd = _number(problems, file, line, "gsd", row["gsd"])
-        year = _number(problems, file, line, "ref_year", row["ref_year"])
-        pedigree = _pedigree(problems, file, line, row.get("pedigree", ""))
+        gsd, year, pedigree = _check_metadata(problems, file, line, row, source_ids)
         kind = row["type"]
         if kind == "technosphere":
             provider = activities.get(row["input_id"])
@@ -313,20 +335,6 @@ def _read_exchanges(
             problems.add(file, line, f"type must be technosphere or biosphere, got {kind!r}")
         if amount is not None and amount < 0:
             problems.add(file, line, f"amount must be >= 0 (credits are not modelled), got {amount}")
-        if row["basis"] not in BASES:
-            problems.add(file, line, f"basis {row['basis']!r} is not one of {sorted(BASES)}")
-        if row["ghg_basis"] not in GHG_BASES:
-            problems.add(file, line, f"ghg_basis {row['ghg_basis']!r} is not one of {sorted(GHG_BASES)}")
-        if row["source_id"] not in source_ids:
-            problems.add(file, line, f"source_id {row['source_id']!r} is not in sources.csv")
-        if row["tag"] not in TAGS:
-            problems.add(file, line, f"tag {row['tag']!r} is not one of F, D, R, E")
-        if gsd is not None and gsd < 1.0:
-            problems.add(file, line, f"gsd is a geometric standard deviation and must be >= 1, got {gsd}")
-        if row["tag"] == "E" and gsd is not None and gsd < MIN_ESTIMATE_GSD:
-            problems.add(file, line, f"an estimate (tag E) needs gsd >= {MIN_ESTIMATE_GSD}, got {gsd}")
-        if year is not None and not 1990 <= year <= 2030:
-            problems.add(file, line, f"ref_year {year:g} outside 1990-2030 (swapped columns?)")
         exchanges.append(
             Exchange(
                 activity_id=row["activity_id"],
@@ -358,19 +366,7 @@ def _read_reference_values(directory: Path, problems: _Problems, source_ids: set
     for line, row in _read_csv(directory / file):
         _require(problems, file, line, row, ("id", "value", "unit", "geography", "ref_year", "basis", "ghg_basis", "source_id", "tag", "gsd"))
         _number(problems, file, line, "value", row["value"])
-        gsd = _number(problems, file, line, "gsd", row["gsd"])
-        year = _number(problems, file, line, "ref_year", row["ref_year"])
-        _pedigree(problems, file, line, row.get("pedigree", ""))
-        if row["source_id"] not in source_ids:
-            problems.add(file, line, f"source_id {row['source_id']!r} is not in sources.csv")
-        if row["tag"] not in TAGS:
-            problems.add(file, line, f"tag {row['tag']!r} is not one of F, D, R, E")
-        if row["ghg_basis"] not in GHG_BASES:
-            problems.add(file, line, f"ghg_basis {row['ghg_basis']!r} is not one of {sorted(GHG_BASES)}")
-        if gsd is not None and gsd < 1.0:
-            problems.add(file, line, f"gsd must be >= 1, got {gsd}")
-        if year is not None and not 1990 <= year <= 2030:
-            problems.add(file, line, f"ref_year {year:g} outside 1990-2030")
+        _check_metadata(problems, file, line, row, source_ids)
         rows.append(dict(row, line=line))
     return tuple(rows)
 

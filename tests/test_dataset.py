@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -102,3 +103,24 @@ def test_gba_covers_the_required_geographies(gba_dataset):
     geographies = {a.geography for a in grids.values()}
     assert {"CN", "CN-GD", "HK", "MO"} <= geographies
     assert gba_dataset.default_site_grid in grids
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ('R1,CO2-only grid,电网,0.44,kg CO2/kWh,CN-GD,2023,operational,CO2,TEST,F,1.03,"1,1,1,1,1",', None),
+        ('R1,CO2-only grid,电网,0.44,kg CO2/kWh,CN-GD,2023,operational,CO2,NOSRC,F,1.03,"1,1,1,1,1",', "source_id 'NOSRC'"),
+        ('R1,CO2-only grid,电网,0.44,kg CO2/kWh,CN-GD,2023,gate,CO2,TEST,F,1.03,"1,1,1,1,1",', "basis 'gate'"),
+        ('R1,CO2-only grid,电网,0.44,kg CO2/kWh,CN-GD,2023,operational,CO2,TEST,E,1.1,"1,1,1,1,1",estimate', "tag E) needs gsd"),
+        ('R1,CO2-only grid,电网,x,kg CO2/kWh,CN-GD,2023,operational,CO2,TEST,F,1.03,"1,1,1,1,1",', "value is not a number"),
+    ],
+)
+def test_reference_values_carry_the_same_metadata_as_exchanges(tmp_path, row, expected):
+    target = copy_mini(tmp_path)
+    header = "id,name_en,name_zh,value,unit,geography,ref_year,basis,ghg_basis,source_id,tag,gsd,pedigree,comment\n"
+    (target / "reference_values.csv").write_text(header + row + "\n", encoding="utf-8")
+    if expected is None:
+        assert load_dataset(target).reference_values[0]["id"] == "R1"
+        return
+    with pytest.raises(DatasetError, match=r"reference_values.csv line 2: .*" + re.escape(expected)):
+        load_dataset(target)
