@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import threading
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +33,7 @@ from .dataset import STAGES
 from .demand import build_demands
 from .errors import FootprintError, InputError, RowIssue, UnitError
 from .parallel import Scheduler, map_tasks
+from .portfolio import TextColumn
 from .progress import ProgressCallback
 
 CHUNK_SIZE = 1000
@@ -189,9 +191,10 @@ class DemandColumns:
     column: np.ndarray  # grid * n_activities + activity index
     amount: np.ndarray  # per declared unit, in the activity's unit
     stage: np.ndarray
-    paths: list[str]  # or an object array of str (table path)
+    paths: Sequence[str]  # a list (BOM objects) or the table's line id column (a TextColumn, read lazily)
     failed: list[int] = field(default_factory=list)
     activity: np.ndarray | None = None  # column % n_activities, when the builder has it at hand
+    offsets: np.ndarray | None = None  # where each BOM's lines start, and the end, when the builder has it at hand
 
 
 def compile_columns(scores: GridScores, boms: list, grid_numbers: list[int], plans: ConversionPlans | None = None) -> DemandColumns:
@@ -278,7 +281,7 @@ def _clean_table_columns(scores: GridScores, table, grid_numbers, plans: Convers
     except (UnitError, ValueError):
         return None
 
-    if not _ids_unique_per_bom(table.bom.codes, line_codes, table.n_boms, len(table.line_id.categories)):
+    if not _ids_unique_per_bom(table.bom.codes, line_codes, table.offsets, len(table.line_id.categories)):
         return None
 
     # one factor per (unit, activity) category pair, from the cached plans
@@ -317,19 +320,24 @@ def _clean_table_columns(scores: GridScores, table, grid_numbers, plans: Convers
         column=column,
         amount=value,
         stage=stage,
-        paths=table.line_id.text(),
+        paths=table.line_id,
         activity=activity,
+        offsets=table.offsets,
     )
 
 
-def _ids_unique_per_bom(bom: np.ndarray, line: np.ndarray, n_boms: int, n_categories: int) -> bool:
-    """No (bom, line id) pair twice. Usual layout first: pairs strictly increasing in (bom, id)
-    order (ids in first-seen order in every BOM) are all distinct, proven with comparisons of
-    neighbours and no 500,000-entry index; otherwise mark each pair in a table of slots (or sort)."""
+def _ids_unique_per_bom(bom: np.ndarray, line: np.ndarray, offsets: np.ndarray, n_categories: int) -> bool:
+    """No (bom, line id) pair twice. Usual layout first: ids strictly increasing within every BOM
+    (ids in first-seen order in every BOM) are all distinct, proven with one comparison of
+    neighbours (a BOM's first line may be anything) and no 500,000-entry index; otherwise mark
+    each pair in a table of slots (or sort)."""
     if len(bom) < 2:
         return True
-    if ((bom[1:] > bom[:-1]) | ((bom[1:] == bom[:-1]) & (line[1:] > line[:-1]))).all():
+    increasing = line[1:] > line[:-1]
+    increasing[offsets[1:-1] - 1] = True  # the step into the next BOM (every BOM has a line)
+    if increasing.all():
         return True
+    n_boms = len(offsets) - 1
     n_ids = max(n_categories, 1)
     pair = bom * n_ids
     pair += line
@@ -484,7 +492,8 @@ def _checked_table_columns(scores: GridScores, table, grid_numbers: np.ndarray, 
         column=np.asarray(grid_numbers, dtype=np.int64)[table.bom.codes] * n + activity,
         amount=value,
         stage=stage,
-        paths=table.line_id.text(),
+        paths=table.line_id,
+        offsets=table.offsets,
     )
 
 
@@ -564,6 +573,8 @@ def evaluate_columns(scores: GridScores, columns: DemandColumns) -> ColumnResult
 
 def _offsets(columns: DemandColumns) -> np.ndarray:
     """Where each BOM's lines start (``bom`` is sorted), and the end: the CSR ``indptr``."""
+    if columns.offsets is not None:
+        return columns.offsets
     return np.searchsorted(columns.bom, np.arange(columns.n_boms + 1, dtype=columns.bom.dtype)).astype(np.int64, copy=False)
 
 
@@ -580,8 +591,9 @@ def footprint_chunk(scores: GridScores, chunk: _Chunk | DemandColumns) -> tuple[
     return columns, evaluate_columns(scores, columns)
 
 
-def split_columns(columns: DemandColumns, size: int = CHUNK_SIZE) -> list[DemandColumns]:
-    """Chunks of ``size`` BOMs (BOM numbers restart at 0 in each): independent tasks."""
+def split_columns(columns: DemandColumns, size: int | None = None) -> list[DemandColumns]:
+    """Chunks of ``size`` (default :data:`CHUNK_SIZE`) BOMs (BOM numbers restart at 0 in each): independent tasks."""
+    size = size or CHUNK_SIZE
     if columns.n_boms <= size:
         return [columns]
     cuts = np.searchsorted(columns.bom, np.arange(0, columns.n_boms + size, size).clip(max=columns.n_boms))
@@ -599,6 +611,7 @@ def split_columns(columns: DemandColumns, size: int = CHUNK_SIZE) -> list[Demand
                 stage=columns.stage[start:end],
                 paths=columns.paths[start:end],
                 activity=columns.activity[start:end] if columns.activity is not None else None,
+                offsets=columns.offsets[first : first + size + 1] - start if columns.offsets is not None else None,
             )
         )
     return chunks
@@ -622,7 +635,7 @@ class BatchResult:
     aircraft: np.ndarray
     biogenic_co2_kg: np.ndarray
     line_offsets: np.ndarray
-    line_paths: list[str]  # or an object array of str (from a LineTable)
+    line_paths: Sequence[str]  # a list, or the table's line id column (from a LineTable)
     line_activity: np.ndarray  # index into activity_codes
     line_stage: np.ndarray  # index into stages
     line_kgco2e: np.ndarray
@@ -737,16 +750,16 @@ def _assemble(engine, boms, labels, bom_grids, scores: GridScores, parts) -> Bat
 
     totals = joined([r.totals for r in results_all], np.empty(0))
     failed = np.array(sorted(errors), dtype=np.int64)
-    by_stage = np.vstack([r.by_stage for r in results_all]) if parts else np.empty((0, n_stages))
-    by_gas = np.vstack([r.by_gas for r in results_all]) if parts else np.empty((0, n_flows))
-    aircraft = np.concatenate([r.aircraft for r in results_all]) if parts else np.empty(0)
-    biogenic = np.concatenate([r.biogenic_co2_kg for r in results_all]) if parts else np.empty(0)
+    by_stage = joined([r.by_stage for r in results_all], np.empty((0, n_stages)))
+    by_gas = joined([r.by_gas for r in results_all], np.empty((0, n_flows)))
+    aircraft = joined([r.aircraft for r in results_all], np.empty(0))
+    biogenic = joined([r.biogenic_co2_kg for r in results_all], np.empty(0))
     if len(failed):
         for array in (totals, by_stage, by_gas, aircraft, biogenic):
             array[failed] = np.nan
     counts = joined([np.diff(r.line_offsets if r.line_offsets is not None else _offsets(c)) for c, r in parts], np.empty(0, dtype=np.int64))
-    if columns_all and all(isinstance(c.paths, np.ndarray) for c in columns_all):
-        paths = joined([c.paths for c in columns_all], None)  # table path: str objects, no list built
+    if columns_all and all(isinstance(c.paths, TextColumn) for c in columns_all):
+        paths = TextColumn.joined([c.paths for c in columns_all])  # table path: codes, no str list built
     else:
         paths = []
         for columns in columns_all:

@@ -30,8 +30,13 @@ _LINE_NUMBERS = ("mass_kg_per_piece", "distance_km")
 
 
 @dataclass(frozen=True, eq=False)
-class TextColumn:
-    """A text column as ``codes`` (int64, -1 = blank) into its distinct, stripped ``categories``."""
+class TextColumn(Sequence):
+    """A text column as ``codes`` (int64, -1 = blank) into its distinct, stripped ``categories``.
+
+    It is also a read-only sequence of its values (str, or None where blank): a batch result
+    hands out the line ids of a table this way, reading a value only when it is asked for
+    instead of building half a million str references nobody may look at.
+    """
 
     codes: np.ndarray
     categories: tuple[str, ...]
@@ -55,6 +60,25 @@ class TextColumn:
     def value(self, row: int) -> str | None:
         code = self.codes[row]
         return self.categories[code] if code >= 0 else None
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return TextColumn(self.codes[key], self.categories)
+        return self.value(key)
+
+    def __iter__(self):
+        lookup = (*self.categories, None)
+        return (lookup[code] for code in self.codes.tolist())
+
+    @classmethod
+    def joined(cls, parts: Sequence[TextColumn]) -> TextColumn:
+        """Parts that share their categories (slices of one column) as one column."""
+        if any(part.categories is not parts[0].categories for part in parts):
+            raise ValueError("columns with different categories cannot be joined by their codes")
+        return parts[0] if len(parts) == 1 else cls(np.concatenate([part.codes for part in parts]), parts[0].categories)
 
     def text(self) -> np.ndarray:
         """Values as an object array of str (None where blank)."""
@@ -88,6 +112,7 @@ class LineTable:
     distance_km: np.ndarray
     row: np.ndarray
     grid: TextColumn  # one code per BOM
+    offsets: np.ndarray  # where each BOM's lines start, and the end (int64, n_boms + 1): a CSR indptr
     declared_unit: dict[str, str] = field(default_factory=dict)  # bom id -> declared unit as typed
     source: str | None = None
 
@@ -176,6 +201,7 @@ class LineTable:
             distance_km=numbers["distance_km"],
             row=rows,
             grid=grid_column,
+            offsets=_offsets(bom.codes, len(bom.categories)),
             declared_unit=declared,
             source=source,
         )
@@ -204,6 +230,12 @@ class LineTable:
                 columns["mass_kg_per_piece"].append(np.nan if line.mass_kg_per_piece is None else line.mass_kg_per_piece)
                 columns["distance_km"].append(np.nan if line.distance_km is None else line.distance_km)
         return cls.from_columns(**columns, boms=per_bom)
+
+
+def _offsets(codes: np.ndarray, n_boms: int) -> np.ndarray:
+    offsets = np.zeros(n_boms + 1, dtype=np.int64)
+    np.cumsum(np.bincount(codes, minlength=n_boms), out=offsets[1:])
+    return offsets
 
 
 def _bom_grids(bom: TextColumn, grid: TextColumn, rows: np.ndarray, per_bom: Mapping[str, Mapping[str, Any]]):

@@ -72,6 +72,32 @@ def test_table_equals_objects_bit_for_bit_on_random_boms(mini_engine):
     assert_same(chunked, batch_footprints(mini_engine, boms, grid="GRID-B"))
 
 
+def test_table_in_chunks_equals_one_evaluation(mini_engine, monkeypatch):
+    """Progress (or a scheduler) splits the table's columns into chunks of BOMs, each with its own
+    line offsets and a slice of the line id column; the joined result is the same bit for bit."""
+    from footprint import batch
+
+    table = LineTable.from_boms(random_boms(mini_engine.dataset, 30, seed=4, grids=(None, "GRID-B")))
+    whole = batch_footprints(mini_engine, table)
+    monkeypatch.setattr(batch, "CHUNK_SIZE", 7)
+    calls = []
+    chunked = batch_footprints(mini_engine, table, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(7, 30), (14, 30), (21, 30), (28, 30), (30, 30)]
+    assert_same(chunked, whole)
+    assert chunked.line_offsets.tolist() == whole.line_offsets.tolist() == table.offsets.tolist()
+
+
+def test_text_column_is_a_sequence_of_its_values():
+    from footprint.portfolio import TextColumn
+
+    column = TextColumn.of([" a", "b", "", None, "a "])
+    assert column.categories == ("a", "b") and column.codes.tolist() == [0, 1, -1, -1, 0]
+    assert len(column) == 5 and list(column) == ["a", "b", None, None, "a"] and column[1] == "b" and column[-1] == "a"
+    assert list(TextColumn.joined([column[:2], column[2:]])) == list(column)
+    with pytest.raises(ValueError):
+        TextColumn.joined([column, TextColumn.of(["a"])])
+
+
 def test_table_equals_engine_on_gba(gba_engine):
     boms = random_boms(gba_engine.dataset, 8, seed=2)
     result = batch_footprints(gba_engine, LineTable.from_boms(boms))
@@ -88,6 +114,30 @@ def test_lines_of_a_bom_may_be_scattered_and_keep_their_order(mini_engine):
     assert result.labels == ("B", "A")
     assert [line["path"] for line in result.lines_of(0)] == ["x", "z"] and [line["path"] for line in result.lines_of(1)] == ["y", "w"]
     assert table.row.tolist() == [1, 3, 2, 4]
+
+
+@pytest.mark.parametrize(
+    "bom_id, ids, repeated_rows",
+    [
+        (["B1", "B1", "B2", "B2", "B3"], ["a", "b", "a", "b", "a"], set()),  # ids restart in every BOM
+        (["B1", "B1", "B2", "B2"], ["a", "b", "b", "a"], set()),  # another order in B2: proven by the slot table
+        (["B1", "B1", "B1", "B2", "B2"], ["a", "b", "a", "b", "c"], {1, 3}),  # a repeat that is not a neighbour
+        (["B1", "B2", "B2"], ["a", "b", "b"], {2, 3}),  # a repeat right after a BOM boundary
+    ],
+)
+def test_a_line_id_repeated_within_a_bom_is_the_only_problem_found(mini_engine, bom_id, ids, repeated_rows):
+    """The clean scan proves ids unique per BOM; when they are not, the checked pass names both rows."""
+    table = LineTable.from_columns(bom_id=bom_id, id=ids, activity_id=["PART"] * len(ids), amount=[1.0] * len(ids), unit=["kg"] * len(ids))
+    if not repeated_rows:
+        boms = [
+            bom_from_data({"product": b, "declared_unit": "1 kg", "lines": [{"id": i, "activity_id": "PART", "amount": 1.0, "unit": "kg"} for bb, i in zip(bom_id, ids) if bb == b]})
+            for b in dict.fromkeys(bom_id)
+        ]
+        assert_same(batch_footprints(mini_engine, table), batch_footprints(mini_engine, boms))
+        return
+    with pytest.raises(InputError) as caught:
+        batch_footprints(mini_engine, table)
+    assert {(issue.row, issue.field) for issue in caught.value.issues} == {(row, "id") for row in repeated_rows}
 
 
 def bad_table():
