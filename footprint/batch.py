@@ -252,8 +252,9 @@ def _clean_table_columns(scores: GridScores, table, grid_numbers, plans: Convers
 
     Every check of :func:`_checked_table_columns` holds when this returns columns: amounts are
     finite, non-negative and at most MAX_AMOUNT (min/max; NaN fails both comparisons); ids,
-    activity ids and units are given (code >= 0) and every distinct activity id, unit, stage and
-    data type is known; no mass or distance is given; no line id repeats within a BOM; and every
+    activity ids and units are given (the columns' blank counts are 0) and every distinct
+    activity id, unit, stage and data type is known; no mass or distance is given (the table's
+    ``numbers_given`` is empty); no line id repeats within a BOM; and every
     (unit, activity unit) pair in use has a plain-factor plan (a bad or non-monomial pair is
     NaN in the factor table, which makes the values' sum NaN).
     """
@@ -265,17 +266,17 @@ def _clean_table_columns(scores: GridScores, table, grid_numbers, plans: Convers
     amount = table.amount
     if not (amount.min() >= 0 and amount.max() <= MAX_AMOUNT):
         return None
+    if table.line_id.n_blank or table.activity_id.n_blank or table.unit.n_blank or table.numbers_given:
+        return None  # counted when the table was built: blanks to locate, masses or distances to check
     line_codes, activity_codes, unit_codes = table.line_id.codes, table.activity_id.codes, table.unit.codes
-    if line_codes.min() < 0 or activity_codes.min() < 0 or unit_codes.min() < 0:
-        return None
-    if not (math.isnan(np.fmax.reduce(table.mass_kg_per_piece)) and math.isnan(np.fmax.reduce(table.distance_km))):
-        return None  # fmax skips NaN: its reduction is NaN only when every value is (no mass, no distance given)
     activity_of = _indexer(scores.activity_index, table.activity_id.categories)
     if len(activity_of) and activity_of.min() < 0:
         return None
     try:
         canonical = [units.canonical_unit(text) for text in table.unit.categories]
-        stage_of = np.array([_STAGE_INDEX[parse_stage(text)] for text in table.stage.categories], dtype=np.int64)
+        # int32: the stage only goes to scipy as CSR indices (numpy gathers keep intp indices: a
+        # gather with int32 indices converts them first, several times slower)
+        stage_of = np.array([_STAGE_INDEX[parse_stage(text)] for text in table.stage.categories], dtype=np.int32)
         for text in table.data_type.categories:
             parse_data_type(text)
     except (UnitError, ValueError):
@@ -308,7 +309,7 @@ def _clean_table_columns(scores: GridScores, table, grid_numbers, plans: Convers
     stage_codes = table.stage.codes
     if not len(stage_of):
         stage = scores.default_stage[activity]
-    elif stage_codes.min() < 0:
+    elif table.stage.n_blank:
         stage = np.where(stage_codes < 0, scores.default_stage[activity], np.append(stage_of, -1)[stage_codes])
     else:
         stage = stage_of[stage_codes]
@@ -555,7 +556,7 @@ def evaluate_columns(scores: GridScores, columns: DemandColumns) -> ColumnResult
     # BOM x stage sums of the line values, in line order from 0.0 (what np.bincount does, bit for
     # bit; duplicates in a row are added in order by both kernels), as a CSR with D's row offsets:
     # its dense form is the split by stage, times ones the totals (x * 1.0 is exact).
-    staged = sp.csr_matrix((line_kg, columns.stage.astype(demand.indices.dtype), demand.indptr), shape=(n_boms, n_stages))
+    staged = sp.csr_matrix((line_kg, columns.stage.astype(demand.indices.dtype, copy=False), demand.indptr), shape=(n_boms, n_stages))
     by_stage = staged.toarray()
     totals = staged @ np.ones(n_stages)
     product = demand @ scores.matrix

@@ -15,6 +15,7 @@ happens once, when the table is built, not when it is computed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,10 @@ _LINE_NUMBERS = ("mass_kg_per_piece", "distance_km")
 class TextColumn(Sequence):
     """A text column as ``codes`` (int64, -1 = blank) into its distinct, stripped ``categories``.
 
+    ``n_blank`` is the number of blank values, counted when the column is built (like Arrow's
+    null count): a computation asks "is any value missing?" of the column instead of scanning
+    its codes again. The codes are made read-only so the count stays true.
+
     It is also a read-only sequence of its values (str, or None where blank): a batch result
     hands out the line ids of a table this way, reading a value only when it is asked for
     instead of building half a million str references nobody may look at.
@@ -40,6 +45,12 @@ class TextColumn(Sequence):
 
     codes: np.ndarray
     categories: tuple[str, ...]
+    n_blank: int = -1  # -1: count it here
+
+    def __post_init__(self) -> None:
+        self.codes.flags.writeable = False
+        if self.n_blank < 0:
+            object.__setattr__(self, "n_blank", int(np.count_nonzero(self.codes < 0)))
 
     @classmethod
     def of(cls, values, size: int | None = None) -> TextColumn:
@@ -55,7 +66,8 @@ class TextColumn(Sequence):
         return cls(remap[codes], tuple(seen))
 
     def take(self, order: np.ndarray) -> TextColumn:
-        return TextColumn(self.codes[order], self.categories)
+        """The values in ``order`` (a permutation of the rows)."""
+        return TextColumn(self.codes[order], self.categories, self.n_blank)
 
     def value(self, row: int) -> str | None:
         code = self.codes[row]
@@ -78,7 +90,9 @@ class TextColumn(Sequence):
         """Parts that share their categories (slices of one column) as one column."""
         if any(part.categories is not parts[0].categories for part in parts):
             raise ValueError("columns with different categories cannot be joined by their codes")
-        return parts[0] if len(parts) == 1 else cls(np.concatenate([part.codes for part in parts]), parts[0].categories)
+        if len(parts) == 1:
+            return parts[0]
+        return cls(np.concatenate([part.codes for part in parts]), parts[0].categories, sum(part.n_blank for part in parts))
 
     def text(self) -> np.ndarray:
         """Values as an object array of str (None where blank)."""
@@ -98,7 +112,9 @@ class LineTable:
 
     ``bom.categories`` are the BOM ids in order of first appearance; ``grid`` has one code per
     BOM (-1: the BOM's default grid). ``mass_kg_per_piece`` / ``distance_km`` are NaN where not
-    given. ``row`` is each line's row number as the user sees it (data rows from 1).
+    given; ``numbers_given`` names those of them with at least one value (found when the table
+    is built, like the text columns' blank counts; the arrays are then made read-only).
+    ``row`` is each line's row number as the user sees it (data rows from 1).
     """
 
     bom: TextColumn
@@ -115,6 +131,16 @@ class LineTable:
     offsets: np.ndarray  # where each BOM's lines start, and the end (int64, n_boms + 1): a CSR indptr
     declared_unit: dict[str, str] = field(default_factory=dict)  # bom id -> declared unit as typed
     source: str | None = None
+    numbers_given: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        given = []
+        for name in _LINE_NUMBERS:
+            values = getattr(self, name)
+            values.flags.writeable = False
+            if len(values) and not math.isnan(np.fmax.reduce(values)):  # fmax skips NaN: NaN only when no value is given
+                given.append(name)
+        object.__setattr__(self, "numbers_given", frozenset(given))
 
     def __len__(self) -> int:
         return len(self.amount)

@@ -94,6 +94,11 @@ def test_text_column_is_a_sequence_of_its_values():
     assert column.categories == ("a", "b") and column.codes.tolist() == [0, 1, -1, -1, 0]
     assert len(column) == 5 and list(column) == ["a", "b", None, None, "a"] and column[1] == "b" and column[-1] == "a"
     assert list(TextColumn.joined([column[:2], column[2:]])) == list(column)
+    # blanks are counted when the column is built; the codes cannot change under the count
+    assert column.n_blank == 2 and column[:2].n_blank == 0 and TextColumn.joined([column[:3], column[3:]]).n_blank == 2
+    assert TextColumn.of(None, 3).n_blank == 3 and column.take(np.array([4, 3, 2, 1, 0])).n_blank == 2
+    with pytest.raises(ValueError):
+        column.codes[0] = 1
     with pytest.raises(ValueError):
         TextColumn.joined([column, TextColumn.of(["a"])])
 
@@ -138,6 +143,20 @@ def test_a_line_id_repeated_within_a_bom_is_the_only_problem_found(mini_engine, 
     with pytest.raises(InputError) as caught:
         batch_footprints(mini_engine, table)
     assert {(issue.row, issue.field) for issue in caught.value.issues} == {(row, "id") for row in repeated_rows}
+
+
+def test_a_mass_or_distance_anywhere_sends_the_table_to_the_checked_pass(mini_engine):
+    """A mass on a line counted in kg is an error even when everything else is clean: the table
+    knows (``numbers_given``) that a mass was given, so the clean scan does not skip the check."""
+    def table(mass):
+        return LineTable.from_columns(bom_id=["B1", "B1", "B2"], id=["a", "b", "a"], activity_id=["PART"] * 3, amount=[1.0, 2.0, 3.0], unit=["kg"] * 3, mass_kg_per_piece=mass)
+
+    assert table(None).numbers_given == frozenset() and table([None, "", float("nan")]).numbers_given == frozenset()
+    assert table([None, 0.5, None]).numbers_given == {"mass_kg_per_piece"}
+    assert batch_footprints(mini_engine, table(None)).totals.tolist() == batch_footprints(mini_engine, table([None, None, None])).totals.tolist()
+    with pytest.raises(InputError) as caught:
+        batch_footprints(mini_engine, table([None, 0.5, None]))
+    assert [(issue.row, issue.field) for issue in caught.value.issues] == [(2, "mass_kg_per_piece")]
 
 
 def bad_table():
