@@ -218,7 +218,7 @@ class ResultView:
     messages: list[str]  # the registry's message: interface language first, then the other
     facts: list[tuple[str, str]]  # (label, value) of the certificate, when one was found
     notes: list[str] = field(default_factory=list)  # re-verification pending (both languages)
-    details: list[str] = field(default_factory=list)  # why a QR code does not match (as the lookup says)
+    details: list[str] = field(default_factory=list)  # why a QR code does not match (as the lookup says), in both languages
 
 
 def _status_name(state: str, language: str) -> str:
@@ -302,5 +302,5 @@ def result_view(status: CertificateStatus, language: str) -> ResultView:
         messages=[m for m in messages if m],
         facts=facts,
         notes=notes,
-        details=list(status.problems),
+        details=["\n".join(dict.fromkeys((problem.get(primary, ""), problem.get(other, "")))) for problem in status.problems],
     )

@@ -54,7 +54,9 @@ class _Registry(Protocol):  # what lookup needs from a registry (a test double m
 
 @dataclass(frozen=True)
 class CertificateStatus:
-    """What the public check page shows. ``state`` drives the colour; ``message`` is bilingual."""
+    """What the public check page shows. ``state`` drives the colour; ``message`` and each of
+    ``problems`` (why a label does not match, or why a number is refused) are texts by language
+    (``en``, ``zh-Hans``, ``zh-Hant``), as the page and the command line show them."""
 
     query: str
     state: str
@@ -79,7 +81,7 @@ class CertificateStatus:
     reverification_required: bool = False
     superseded_by: str = ""
     checked_on: str = ""
-    problems: tuple[str, ...] = field(default=())
+    problems: tuple[dict[str, str], ...] = field(default=())
 
     @property
     def ok(self) -> bool:
@@ -94,7 +96,11 @@ class CertificateStatus:
 
 
 def _message(state: str, **values: Any) -> dict[str, str]:
-    return {language: text(f"cert.lookup.{state}", language, **values) for language in ("en", "zh-Hans", "zh-Hant")}
+    return _texts(f"cert.lookup.{state}", **values)
+
+
+def _texts(key: str, **values: Any) -> dict[str, str]:
+    return {language: text(key, language, **values) for language in ("en", "zh-Hans", "zh-Hant")}
 
 
 def _number_from(query: str, payload: dict[str, Any] | None) -> str | None:
@@ -172,7 +178,7 @@ def lookup_certificate(registry: _Registry, number_or_qr_payload: str, on: date 
         if number is None:
             return CertificateStatus(
                 shown, "invalid_input", False, _message("invalid_input", query=number_text), checked_on=on.isoformat(),
-                problems=("the check digits do not match: the number was mistyped",),
+                problems=(_texts("cert.lookup_problem.check_digits"),),
             )
         record = registry.find(number)
         if record is None:
@@ -189,19 +195,19 @@ def lookup_certificate(registry: _Registry, number_or_qr_payload: str, on: date 
         return CertificateStatus(shown, "invalid_input", False, _message("invalid_input", query=shown), checked_on=on.isoformat())
 
     state = record.effective_status(on)
-    problems: list[str] = []
+    problems: list[dict[str, str]] = []
     if payload is not None and "sig" in payload and not _payload_matches(record.qr_payload, payload):
         state = "mismatch"
-        problems.append("the scanned QR content differs from what the registry issued for this number")
+        problems.append(_texts("cert.lookup_problem.qr_content"))
     if payload is not None:
         claimed_hash = next((str(payload[k]).lower() for k in STUDY_HASH_KEYS if isinstance(payload.get(k), str)), None)
         if claimed_hash and claimed_hash not in (record.study_sha256, record.verified_sha256):
             state = "mismatch"
-            problems.append("the study hash in the QR code is not the one this certificate was issued for")
+            problems.append(_texts("cert.lookup_problem.study_hash"))
         claimed_value = _claimed_value(payload)
         if claimed_value is not None and not _same_value(claimed_value, record.value_kgco2e):
             state = "mismatch"
-            problems.append(f"the QR code states {claimed_value} but the certified value is {record.value_kgco2e}")
+            problems.append(_texts("cert.lookup_problem.value", claimed=claimed_value, certified=record.value_kgco2e))
     values = dict(
         number=record.number,
         expiry=record.expiry_date.isoformat(),

@@ -160,7 +160,7 @@ def run_lookup(args: argparse.Namespace) -> int:
             print(f"  {status.product_name} {status.product_model}: {status.value_kgco2e:g} {status.unit}, {status.boundary}")
             print(f"  {status.body_name or status.body_id}; issued {status.issue_date}, valid until {status.expiry_date}")
         for problem in status.problems:
-            print(f"  ! {problem}")
+            print(f"  ! {problem[args.lang]}")
     return 0 if status.ok else 1
 
 

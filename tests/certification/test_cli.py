@@ -90,6 +90,10 @@ def test_workflow_and_exit_codes_and_no_private_key_anywhere(workspace, capsys, 
 
     assert "is valid" in step(0, "registry", "lookup", number.lower())
     assert "有效" in step(0, "registry", "lookup", qr.read_text(encoding="utf-8"), "--lang", "zh-Hans")
+    printed = json.loads(qr.read_text(encoding="utf-8"))
+    printed["v"] = 0.01  # a label printing another value than the certified one
+    out = step(1, "registry", "lookup", json.dumps(printed), "--lang", "zh-Hans")
+    assert "不一致" in out and "! 二维码标示的数值为 0.01" in out
     assert number in step(0, "registry", "list")
     assert number in step(0, "registry", "expiring", "--days", "1000")
     step(0, "registry", "suspend", number, "--reason", "surveillance audit overdue")

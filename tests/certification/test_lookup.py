@@ -25,7 +25,8 @@ def test_lookup_by_number_url_and_qr(registry, signing_key, body):
 def test_lookup_states(registry, signing_key, body, clock):
     cert = registry.issue(make_request(1), signing_key, body, "alice")
     typo = cert.number.replace("000001-22", "000010-22")  # two digits swapped
-    assert lookup_certificate(registry, typo).state == "invalid_input"
+    refused = lookup_certificate(registry, typo)
+    assert refused.state == "invalid_input" and "校验码" in refused.problems[0]["zh-Hans"] and "check digits" in refused.problems[0]["en"]
     assert lookup_certificate(registry, "hello").state == "invalid_input"
     assert lookup_certificate(registry, "").state == "invalid_input"
     other = cert.number.replace("000001-22", "000002-19")
@@ -49,6 +50,11 @@ def test_lookup_detects_a_counterfeit_qr(registry, signing_key, body):
     forged["v"] = 3.1  # a lower footprint printed on a counterfeit label
     status = lookup_certificate(registry, json.dumps(forged))
     assert status.state == "mismatch" and not status.ok and status.value_kgco2e == 12.3
+    # why, in every language the page offers (a member of the public reads Chinese first)
+    assert [set(problem) for problem in status.problems] == [{"en", "zh-Hans", "zh-Hant"}] * 2
+    assert "differs" in status.problems[0]["en"] and "二维码" in status.problems[0]["zh-Hans"] and "二維碼" in status.problems[0]["zh-Hant"]
+    assert "3.1" in status.problems[1]["en"] and "12.3" in status.problems[1]["zh-Hans"] and "认证数值" in status.problems[1]["zh-Hans"]
+    assert json.loads(json.dumps(status.to_dict()))["problems"][1]["zh-Hans"] == status.problems[1]["zh-Hans"]
     other_study = {"certificate_no": cert.number, "study_sha256": "e" * 64}
     assert lookup_certificate(registry, json.dumps(other_study)).state == "mismatch"
     by_hash = {"study_sha256": cert.study_sha256}

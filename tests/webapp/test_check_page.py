@@ -224,6 +224,17 @@ def test_result_view_colours_and_languages(registry, certificate):
     assert {tone[1] for state, tone in certificate_check.TONES.items() if state != "valid"}.isdisjoint({"green"})
 
 
+def test_result_view_explains_a_mismatch_in_both_languages(registry, certificate):
+    import json
+
+    forged = json.loads(certificate.qr_payload)
+    forged["v"] = 0.5
+    view = result_view(lookup_certificate(registry, json.dumps(forged)), "zh-Hant")
+    assert view.state == "mismatch" and len(view.details) == 2
+    first, second = view.details[1].split("\n")
+    assert "二維碼" in first and "but the certified value is" in second
+
+
 def test_decode_refuses_what_is_not_a_photo_of_a_code():
     pytest.importorskip("zxingcpp")
     from PIL import Image
