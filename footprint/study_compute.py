@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import units
-from .bom import BomLine
+from .bom import Bom, BomLine
 from .results import FootprintResult, LineResult
 from .study import DatasetRef, DeclaredResults, RuleSetRef, Study
 
@@ -36,8 +36,9 @@ MASS_STAGES = ("raw_materials", "purchased_parts", "packaging")
 class _LineSet:
     """The part of a BOM the engine reads (``flat_lines``, product, declared unit, grid).
 
-    Used to compute a changed set of leaf lines (market-based split, one exclusion) without
-    rebuilding a BOM tree: the engine only walks ``flat_lines()``.
+    Used to compute one excluded line without building a BOM around it: the engine only walks
+    ``flat_lines()``. (The market-based split is a real BOM, :func:`market_bom`, because the
+    Monte Carlo and the scenarios run on it too.)
     """
 
     product: str
@@ -97,10 +98,26 @@ class StudyComputation:
     coverage: ElectricityCoverage | None
     method_id: str
     line_mass_kg: dict[str, float | None]
+    # The BOMs the two results were computed from: the study's own BOM, and its market-based
+    # copy (:func:`market_bom`). Anything that must describe the headline (its Monte Carlo
+    # interval, its "what would change" scenarios) runs on :attr:`headline_bom`.
+    location_bom: Bom | None = None
+    market_bom: Bom | None = None
 
     @property
     def headline(self) -> FootprintResult:
         return self.market if self.basis == "market" and self.market is not None else self.location
+
+    @property
+    def headline_basis(self) -> str:
+        """Which result the headline is: "market" (the market-based one) or "location"."""
+        return "market" if self.basis == "market" and self.market is not None else "location"
+
+    @property
+    def headline_bom(self) -> Bom | None:
+        """The BOM whose footprint (engine, grid ``headline.grid``, method :attr:`method_id`) is
+        the headline: the market-based copy for a market-based headline."""
+        return self.market_bom if self.headline_basis == "market" else self.location_bom
 
     @property
     def total_kgco2e(self) -> float:
@@ -239,21 +256,40 @@ def _coverage(study: Study, engine, location: FootprintResult, checks: tuple[Cer
     )
 
 
-def _market_lines(study: Study, coverage: ElectricityCoverage) -> tuple[tuple[str, BomLine, float], ...]:
-    """The BOM's leaf lines with each site-electricity line split into grid and certified parts."""
+def market_bom(study: Study, coverage: ElectricityCoverage, grid: str | None = None) -> Bom:
+    """The study's BOM with each site-electricity leaf split into its grid part and its certified parts.
+
+    The grid part keeps the line (same id, path and uncertainty) with the uncovered kWh; each
+    generation activity of the valid certificates gets a sibling line ``<id>@<activity>`` (path
+    ``<path>@<activity>``, same parent, so the same multiplier and the same uncertain
+    sub-assemblies above it) with its share of the covered kWh, right after the grid part. The
+    certified line demands the generation activity itself, so its footprint, and in a Monte Carlo
+    run its sampled unit score, is that activity's, never the grid's. A real :class:`Bom` (not
+    only leaf lines), so that the Monte Carlo and the scenarios, which walk the tree, can run on
+    it; built with ``model_copy`` (no re-validation: the split amounts come from a valid BOM).
+    """
     share = coverage.covered_share
     total_covered = math.fsum(coverage.by_activity.values())
-    entries = []
-    for path, line, multiplier in study.bom.flat_lines():
-        if path not in coverage.site_lines or share <= 0:
-            entries.append((path, line, multiplier))
-            continue
-        entries.append((path, line.model_copy(update={"amount": line.amount * (1.0 - share)}), multiplier))
-        for activity_id, kwh in coverage.by_activity.items():
-            part = share * kwh / total_covered
-            renewable = line.model_copy(update={"id": f"{line.id}@{activity_id}", "activity_id": activity_id, "amount": line.amount * part})
-            entries.append((f"{path}@{activity_id}", renewable, multiplier))
-    return tuple(entries)
+
+    def split(lines: list[BomLine], prefix: str) -> list[BomLine]:
+        result: list[BomLine] = []
+        for line in lines:
+            path = f"{prefix}/{line.id}" if prefix else line.id
+            if line.lines:
+                result.append(line.model_copy(update={"lines": split(line.lines, path)}))
+            elif path not in coverage.site_lines or share <= 0:
+                result.append(line)
+            else:
+                result.append(line.model_copy(update={"amount": line.amount * (1.0 - share)}))
+                for activity_id, kwh in coverage.by_activity.items():
+                    part = share * kwh / total_covered
+                    result.append(line.model_copy(update={"id": f"{line.id}@{activity_id}", "activity_id": activity_id, "amount": line.amount * part}))
+        return result
+
+    update: dict[str, Any] = {"lines": split(study.bom.lines, "")}
+    if grid is not None:
+        update["grid"] = grid
+    return study.bom.model_copy(update=update)
 
 
 def _exclusion_results(study: Study, engine, grid: str | None, method_id: str) -> tuple[ExclusionResult, ...]:
@@ -307,11 +343,12 @@ def recompute(
     grid = location.grid
     coverage = None
     market = None
+    split = None
     if study.electricity.method == "market":
         checks = check_certificates(study, engine, tuple(accepted_certificate_types), kwh_per_certificate)
         coverage = _coverage(study, engine, location, checks)
-        subset = _LineSet(study.bom.product, study.bom.declared_unit, grid, _market_lines(study, coverage))
-        market = engine.calculate(subset, grid=grid, method_id=method_id)
+        split = market_bom(study, coverage, grid)
+        market = engine.calculate(split, grid=grid, method_id=method_id)
     leaves = {path: (line, multiplier) for path, line, multiplier in study.bom.flat_lines()}
     masses = {line.path: _mass_kg(line, *leaves[line.path]) for line in location.lines}
     basis = "market" if market is not None and value_basis == "market_if_claimed" else "location"
@@ -323,6 +360,8 @@ def recompute(
         coverage=coverage,
         method_id=method_id,
         line_mass_kg=masses,
+        location_bom=study.bom,
+        market_bom=split,
     )
 
 
