@@ -55,12 +55,46 @@ MIN_ESTIMATE_GSD = 1.3
 
 
 def repository_root() -> Path:
+    """The folder holding the ``footprint`` package: the checkout, or site-packages when installed."""
     return Path(__file__).resolve().parent.parent
 
 
+def installed_data_root() -> Path:
+    """Where a wheel or ``pip install .`` puts ``datasets/`` and ``label_rules/``: ``footprint/_data/``.
+
+    ``pyproject.toml`` maps the two top-level folders into the package at build time (they are not
+    moved in git); in a checkout this folder does not exist.
+    """
+    return Path(__file__).resolve().parent / "_data"
+
+
+def find_data_dir(name: str, env_var: str) -> Path:
+    """The data folder ``name`` (``datasets`` or ``label_rules``): the one place that decides where.
+
+    Order, first match wins:
+
+    1. ``$env_var``, if set (even when it names a missing folder: the loader then says so, rather
+       than silently using other data than the user asked for);
+    2. ``<checkout>/<name>`` next to the package, so an editable install and the tests read (and a
+       reviewer edits) the files in the repository;
+    3. ``footprint/_data/<name>``, the copy installed with the package, so a plain
+       ``pip install .`` or a wheel works from any directory.
+
+    A ``<name>`` folder next to an installed package that is a Python package (has
+    ``__init__.py``) is not ours: site-packages may hold Hugging Face's ``datasets`` library.
+    When nothing is found, the installed location is returned and the loader names it in its error.
+    """
+    if env_var in os.environ:
+        return Path(os.environ[env_var])
+    checkout = repository_root() / name
+    if checkout.is_dir() and not (checkout / "__init__.py").exists():
+        return checkout
+    return installed_data_root() / name
+
+
 def datasets_root() -> Path:
-    """Where datasets live: ``$GBA_DATASETS_DIR`` or the repository's ``datasets/``."""
-    return Path(os.environ.get("GBA_DATASETS_DIR", repository_root() / "datasets"))
+    """Where datasets live: ``$GBA_DATASETS_DIR``, the checkout's ``datasets/`` or the installed copy."""
+    return find_data_dir("datasets", "GBA_DATASETS_DIR")
 
 
 @dataclass(frozen=True)
@@ -168,7 +202,8 @@ def content_sha256(directory: Path) -> str:
     """Hash of every data file in a dataset folder, independent of line endings and file order.
 
     Each file contributes its relative name and its text with ``\\r\\n`` folded to ``\\n``, so a
-    checkout on Windows hashes the same as one on Linux.
+    checkout on Windows hashes the same as one on Linux, and the copy installed with the package
+    (``footprint/_data/``) the same as the checkout: no absolute path enters the hash.
     """
     digest = hashlib.sha256()
     for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix in {".csv", ".yaml", ".yml"}):

@@ -23,7 +23,6 @@ File format (see ``docs/label-rules.md``)::
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..dataset import repository_root
+from ..dataset import find_data_dir
 from .config import RuleSetConfig
 from .errors import RuleSetError
 from .model import Rule, RuleSet, Severity, Text
@@ -44,8 +43,9 @@ RULE_SET_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 def label_rules_dir() -> Path:
-    """Where rule sets live: ``$GBA_LABEL_RULES_DIR`` or the repository's ``label_rules/``."""
-    return Path(os.environ.get("GBA_LABEL_RULES_DIR", repository_root() / "label_rules"))
+    """Where rule sets live: ``$GBA_LABEL_RULES_DIR``, the checkout's ``label_rules/`` or the
+    copy installed with the package (see :func:`footprint.dataset.find_data_dir` for why)."""
+    return find_data_dir("label_rules", "GBA_LABEL_RULES_DIR")
 
 
 # ------------------------------------------------------------------ YAML with strict mappings
