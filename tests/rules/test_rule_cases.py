@@ -135,6 +135,8 @@ CASES = [
     Case("GBA-DATA-006", nothing, date=__import__("datetime").date(2027, 6, 30), name="too old"),
     Case("GBA-DATA-007", nothing, after=lambda s: s.model_copy(update={"declared": s.declared.model_copy(update={"dataset": s.declared.dataset.model_copy(update={"version": "9.9.9"})})})),
     Case("GBA-EL-001", set_("electricity.grid", "GRID-CO2")),
+    Case("GBA-EL-001", set_("electricity.grid", "GRID-CITY"), name="through a chain of grids"),
+    Case("GBA-EL-001", set_("electricity.grid", "GRID-HK-OPS"), setup=set_("electricity.grid", "GRID-HK"), name="a factor in parts"),
     Case("GBA-EL-002", lambda d: d["electricity"]["certificates"][0].update(quantity=100), base=market_study_data, name="too few certificates"),
     Case("GBA-EL-002", lambda d: d["electricity"]["certificates"][0].update(retired_for="Someone Else Ltd."), base=market_study_data, name="retired for another"),
     Case("GBA-EL-002", lambda d: d["electricity"].update(claimed_kwh=300_000), base=market_study_data, name="over-claim"),
@@ -257,3 +259,19 @@ def test_cut_off_share_is_computed_from_the_engine(study_engine):
     assert outcome.measured == pytest.approx(100 * excluded / (6.81949 + excluded), rel=1e-9)
     assert outcome.measured == pytest.approx(6.0, abs=0.01)
     assert outcome.threshold == 5.0
+
+
+@pytest.mark.parametrize("rule_set", ["gba-general", "gba-li-ion-battery-pack"])
+def test_every_grid_of_the_shipped_dataset_passes_the_life_cycle_rule(gba_dataset, rule_set):
+    """A manufacturer on any bundled grid (Guangdong, Shenzhen, both Hong Kong utilities, Macau,
+    national) can meet GBA-EL-001; the chains are followed (Macau draws Guangdong grid and gas)."""
+    from footprint.rules.checks.electricity import _electricity_supply, not_life_cycle
+
+    rule = load_rule_set(rule_set).rule("GBA-EL-001")
+    for grid in gba_dataset.grids():
+        supply = _electricity_supply(gba_dataset, {grid.id})
+        assert not not_life_cycle(gba_dataset, supply, rule.params["allowed_bases"], rule.params["complete_sets"]), grid.id
+    macau = _electricity_supply(gba_dataset, {"ELEC-MO-2023-LCA"})
+    assert {"ELEC-GD-2023-LCA", "ELEC-MO-2023-LCA"} <= macau
+    # one part of a factor alone is not a life-cycle factor
+    assert not_life_cycle(gba_dataset, {"ELEC-HK-CLP-2024-LCA"}, ["life_cycle", "upstream"], []) == {"ELEC-HK-CLP-2024-LCA": ["operational"]}

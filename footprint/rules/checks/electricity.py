@@ -12,25 +12,61 @@ from .common import num, pct, relative_gap_pct
 
 class GridFactorParams(Params):
     allowed_bases: list[str] = ["life_cycle"]
+    # bases that together make a life-cycle factor when an activity gives its factor in parts
+    # (Hong Kong utilities publish an operational intensity; the upstream part is added apart)
+    complete_sets: list[list[str]] = []
+
+
+_ELECTRICITY = frozenset({"electricity_grid", GENERATION_CATEGORY})
+
+
+def _electricity_supply(dataset, start: set[str]) -> set[str]:
+    """``start`` and every grid or generation activity they draw electricity from, through any
+    number of links: a city grid that is "1 kWh of the provincial grid" has only a link of its
+    own, so the provincial grid's factors are the ones that decide."""
+    found, pending = set(), list(start)
+    while pending:
+        activity_id = pending.pop()
+        if activity_id in found:
+            continue
+        found.add(activity_id)
+        for exchange in dataset.exchanges_of(activity_id):
+            if exchange.type == "technosphere" and dataset.has_activity(exchange.input_id) and dataset.activity(exchange.input_id).category in _ELECTRICITY:
+                pending.append(exchange.input_id)
+    return found
+
+
+def not_life_cycle(dataset, activity_ids, allowed_bases, complete_sets=()) -> dict[str, list[str]]:
+    """The activities whose factor is not on a life-cycle basis, with the bases that make it so.
+
+    An activity passes when every exchange has an allowed basis, or when the other bases are
+    exactly one of ``complete_sets`` (e.g. operational + upstream: both parts present). One part
+    alone (an operational or combustion factor without its upstream) fails.
+    """
+    complete = [frozenset(bases) for bases in complete_sets]
+    wrong = {}
+    for activity_id in sorted(activity_ids):
+        other = frozenset(e.basis for e in dataset.exchanges_of(activity_id)) - set(allowed_bases)
+        if other and other not in complete:
+            wrong[activity_id] = sorted(other)
+    return wrong
 
 
 @register_check("grid_life_cycle_factor", GridFactorParams)
 def grid_life_cycle_factor(ctx, p: GridFactorParams):
-    """The grid (and generation) electricity used has life-cycle factors, not CO2-only combustion factors."""
+    """The grid (and generation) electricity used, and the electricity it is made of, has
+    life-cycle factors, not CO2-only combustion factors."""
     dataset = ctx.dataset
     computed = ctx.computation
-    inspected = {computed.location.grid}
+    used = {computed.location.grid}
     for result in (computed.location, computed.market):
         if result is None:
             continue
         for line in result.lines:
-            if dataset.activity(line.activity_id).category in {"electricity_grid", GENERATION_CATEGORY}:
-                inspected.add(line.activity_id)
-    wrong = {}
-    for activity_id in sorted(inspected):
-        bases = sorted({e.basis for e in dataset.exchanges_of(activity_id)} - set(p.allowed_bases))
-        if bases:
-            wrong[activity_id] = bases
+            if dataset.activity(line.activity_id).category in _ELECTRICITY:
+                used.add(line.activity_id)
+    inspected = _electricity_supply(dataset, used)
+    wrong = not_life_cycle(dataset, inspected, p.allowed_bases, p.complete_sets)
     if wrong:
         shown = "; ".join(f"{a}: {', '.join(b)}" for a, b in wrong.items())
         return failed(
