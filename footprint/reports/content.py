@@ -554,7 +554,8 @@ def _uncertainty(w: _Writer) -> list[Block]:
             rows.append((w.t("report.uncertainty.cv"), percent(summary.std / summary.mean)))
         blocks.append(KeyValues(tuple(rows)))
         computation = w.src.computation
-        if computation is not None and computation.market is not None and computation.headline is computation.market:
+        market_headline = computation is not None and computation.market is not None and computation.headline is computation.market
+        if market_headline and summary.basis != "market":  # simulated on the location-based lines
             blocks.append(Paragraph(w.t("report.uncertainty.location_note", value=w.kg(computation.location.total_kgco2e)), "note"))
     study = w.src.study
     if study is not None and (study.interpretation.uncertainty_method or study.interpretation.uncertainty_result):

@@ -56,6 +56,7 @@ class UncertaintySummary:
     low: float  # 2.5th percentile
     high: float  # 97.5th percentile
     std: float | None = None
+    basis: str | None = None  # the result simulated, "location" or "market" (None: not stated, a BOM's)
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,9 @@ def uncertainty_from(summary: Any) -> UncertaintySummary | None:
 
     Accepted names: ``iterations``/``n``/``runs``, ``seed``, ``mean``, ``median``,
     ``p2_5``/``p025``/``low`` and ``p97_5``/``p975``/``high`` (or ``percentiles`` {2.5, 97.5}),
-    ``std``. Why so lenient: the Monte Carlo module is written separately and its summary may be
-    a dataclass or its JSON form.
+    ``std``, ``basis`` (``"market"`` when the lines simulated are the market-based ones). Why so
+    lenient: the Monte Carlo module is written separately and its summary may be a dataclass or
+    its JSON form.
     """
     if summary is None or isinstance(summary, UncertaintySummary):
         return summary
@@ -129,6 +131,7 @@ def uncertainty_from(summary: Any) -> UncertaintySummary | None:
         raise FootprintError("the Monte Carlo summary needs iterations, mean and a 2.5 / 97.5 percentile interval")
     seed = first("seed")
     std = first("std", "stdev", "standard_deviation")
+    basis = first("basis")
     return UncertaintySummary(
         iterations=int(iterations),
         seed=None if seed is None else int(seed),
@@ -137,6 +140,7 @@ def uncertainty_from(summary: Any) -> UncertaintySummary | None:
         low=float(low),
         high=float(high),
         std=None if std is None else float(std),
+        basis=basis if basis in ("location", "market") else None,
     )
 
 
