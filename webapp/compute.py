@@ -37,6 +37,7 @@ class Outcome:
     location: Any = None  # the location-based FootprintResult
     uncertainty: Any = None  # integrations.Uncertainty
     alternatives: list = field(default_factory=list)  # integrations.Alternative
+    basis: str = "location"  # the result that the interval and the alternatives are for (the headline's)
     evaluation: Any = None  # footprint.rules Evaluation
     label: Any = None  # integrations.LabelImages
     notes: list[tuple[str, str]] = field(default_factory=list)  # (English, Chinese) remarks
@@ -100,9 +101,17 @@ def calculate(
         outcome.seconds = time.perf_counter() - started
         return outcome
     if uncertainty:
+        # Interval and alternatives describe the headline: for a market-based headline, the
+        # market-based lines (certified kWh on the certificates' generation activities).
+        lines, outcome.basis = bom, "location"
+        computation = outcome.computation
+        if computation is not None and computation.headline_bom is not None:
+            lines, outcome.basis = computation.headline_bom, computation.headline_basis
         report(0.4, "uncertainty")
-        outcome.uncertainty = integrations.uncertainty(engine, bom, outcome.result, form.grid or None, progress=lambda f: report(0.4 + 0.5 * f, "uncertainty"))
-        outcome.alternatives = integrations.alternatives(engine, bom, outcome.result, form.grid or None)
+        outcome.uncertainty = integrations.uncertainty(
+            engine, lines, outcome.result, form.grid or None, progress=lambda f: report(0.4 + 0.5 * f, "uncertainty"), basis=outcome.basis
+        )
+        outcome.alternatives = integrations.alternatives(engine, lines, outcome.result, form.grid or None)
     report(1.0, "done")
     outcome.seconds = time.perf_counter() - started
     return outcome

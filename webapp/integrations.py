@@ -10,6 +10,7 @@ here.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -30,6 +31,7 @@ class Uncertainty:
     median: float | None
     iterations: int
     raw: Any = None
+    basis: str = "location"  # the result simulated: "location" or "market" (the headline's lines)
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,39 @@ def _attr(obj: Any, *names: str, default: Any = None) -> Any:
     return default
 
 
-def uncertainty(engine, bom, result, grid: str | None, progress: Callable[[float], None] | None = None) -> Uncertainty | None:
-    """The 95 % interval from :func:`footprint.montecarlo.monte_carlo`, or None when unavailable."""
+@lru_cache(maxsize=8)
+def _method_engine(engine, method_id: str):
+    from footprint.engine import FootprintEngine
+
+    return FootprintEngine(engine.background, method_id)
+
+
+def engine_for(engine, result):
+    """The engine that computes ``result`` again: ``engine`` itself, or one on the same
+    background with the result's characterisation method (a study under AR5 is recomputed with
+    the AR5 method, and the Monte Carlo and the scenarios read the engine's method)."""
+    method_id = (getattr(result, "method", None) or {}).get("id")
+    if not method_id or method_id == engine.method_id or method_id not in engine.background.methods:
+        return engine
+    return _method_engine(engine, method_id)
+
+
+def uncertainty(
+    engine,
+    bom,
+    result,
+    grid: str | None = None,
+    progress: Callable[[float], None] | None = None,
+    *,
+    basis: str = "location",
+) -> Uncertainty | None:
+    """The 95 % interval from :func:`footprint.montecarlo.monte_carlo`, or None when unavailable.
+
+    ``bom`` must be the lines of ``result`` (for a study, ``StudyComputation.headline_bom``: the
+    market-based split when the headline is market-based), simulated on ``result``'s grid and
+    method; ``basis`` names which result that is. A run whose deterministic footprint is not
+    ``result``'s total is not shown (it would be the interval of another number).
+    """
     try:
         from footprint.montecarlo import monte_carlo
     except ImportError:
@@ -75,9 +108,12 @@ def uncertainty(engine, bom, result, grid: str | None, progress: Callable[[float
             progress(done / total)
 
     try:
-        outcome = monte_carlo(engine, bom, iterations=MC_ITERATIONS, seed=MC_SEED, grid=grid, progress=report)
+        outcome = monte_carlo(engine_for(engine, result), bom, iterations=MC_ITERATIONS, seed=MC_SEED, grid=result.grid or grid, progress=report)
     except FootprintError as error:
         log.info("Monte Carlo refused the BOM: %s", error)
+        return None
+    if not math.isclose(outcome.deterministic_kgco2e, result.total_kgco2e, rel_tol=1e-9, abs_tol=1e-12):
+        log.warning("Monte Carlo of another footprint (%r, shown %r): interval not shown", outcome.deterministic_kgco2e, result.total_kgco2e)
         return None
     return Uncertainty(
         low=float(outcome.total["p2_5"]),
@@ -85,17 +121,19 @@ def uncertainty(engine, bom, result, grid: str | None, progress: Callable[[float
         median=float(outcome.total["median"]),
         iterations=int(outcome.iterations),
         raw=outcome,
+        basis=basis,
     )
 
 
-def alternatives(engine, bom, result, grid: str | None, top_lines: int = 3, per_line: int = 2) -> list[Alternative]:
-    """Lower-footprint alternatives for the hotspots and the site grid (footprint.scenarios)."""
+def alternatives(engine, bom, result, grid: str | None = None, top_lines: int = 3, per_line: int = 2) -> list[Alternative]:
+    """Lower-footprint alternatives for the hotspots and the site grid (footprint.scenarios),
+    each change measured from ``result``: ``bom`` must be its lines (see :func:`uncertainty`)."""
     try:
         from footprint.scenarios import propose_alternatives
     except ImportError:
         return []
     try:
-        found = propose_alternatives(engine, bom, grid=grid or result.grid, top_lines=top_lines, per_line=per_line)
+        found = propose_alternatives(engine_for(engine, result), bom, grid=result.grid or grid, top_lines=top_lines, per_line=per_line)
     except FootprintError as error:
         log.info("scenarios refused the BOM: %s", error)
         return []
@@ -203,7 +241,7 @@ def report_input(outcome, engine, rule_set_id: str | None = None):
         uncertainty = None
         if outcome.uncertainty is not None and outcome.uncertainty.raw is not None:
             raw = outcome.uncertainty.raw
-            uncertainty = {"iterations": raw.iterations, "seed": raw.seed, **raw.total}
+            uncertainty = {"iterations": raw.iterations, "seed": raw.seed, **raw.total, "basis": outcome.uncertainty.basis}
         subject = outcome.study if outcome.study is not None else outcome.bom
         outcome.report_input = prepare_report(
             subject,

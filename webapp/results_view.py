@@ -48,8 +48,10 @@ def headline(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
     if outcome.uncertainty is not None:
         u = outcome.uncertainty
         cols[1].metric(t("results.interval"), f"{fmt(u.low, 3)} – {fmt(u.high, 3)}", border=True)
-        market = outcome.computation is not None and outcome.computation.basis == "market"
-        cols[1].caption(t("results.interval_note_location" if market else "results.interval_note", iterations=u.iterations))
+        if outcome.computation is not None and outcome.computation.market is not None:  # two results: say which one
+            cols[1].caption(t("results.interval_note_basis", iterations=u.iterations, basis=t(f"results.basis_{u.basis}")))
+        else:
+            cols[1].caption(t("results.interval_note", iterations=u.iterations))
     else:
         cols[1].metric(t("results.interval"), "—", border=True)
         cols[1].caption(t("results.interval_unavailable"))
@@ -121,8 +123,8 @@ def hotspots_section(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
             f"{fmt(line.kgco2e)} kg CO2e · {line.share:.0%}"
         )
     st.markdown(f"##### {t('hotspots.what_if')}")
-    if outcome.computation is not None and outcome.computation.basis == "market":
-        st.caption(t("hotspots.location_note"))
+    if outcome.computation is not None and outcome.computation.market is not None:  # two results: say which one
+        st.caption(t(f"hotspots.{outcome.basis}_note"))
     if not outcome.alternatives:
         st.info(t("hotspots.no_alternatives"))
         return
