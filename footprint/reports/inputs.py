@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -233,7 +233,14 @@ def prepare_report(
     if dataset.has_activity(result.grid):
         grid_factor = engine.activity_footprint(result.grid, result.grid)
     if uncertainty is not None and not isinstance(uncertainty, UncertaintySummary) and isinstance(uncertainty, int) and not isinstance(uncertainty, bool):
-        uncertainty = run_monte_carlo(engine, bom, iterations=uncertainty, grid=result.grid)
+        if computation is not None and computation.headline_bom is not None:
+            # a study: simulate the headline's own lines (the market-based split when the label
+            # shows the market-based value) with the study's GWP method
+            uncertainty = run_monte_carlo(
+                _method_engine(engine, computation.method_id), computation.headline_bom, iterations=uncertainty, grid=result.grid, basis=computation.headline_basis
+            )
+        else:
+            uncertainty = run_monte_carlo(engine, bom, iterations=uncertainty, grid=result.grid)
     return ReportInput(
         bom=bom,
         result=result,
@@ -275,13 +282,24 @@ def _study_parts(study: Any, engine: Any, *, evaluate_rules: bool, rule_set: Any
     return ctx.computation, evaluation_result, rule_set_obj, label_info(study, engine, rule_set_obj, when, evaluation_result)
 
 
-def run_monte_carlo(engine: Any, bom: Any, *, iterations: int, seed: int = 0, grid: str | None = None) -> UncertaintySummary | None:
-    """A Monte Carlo summary from :mod:`footprint.montecarlo` (None when that module is absent)."""
+def run_monte_carlo(engine: Any, bom: Any, *, iterations: int, seed: int = 0, grid: str | None = None, basis: str | None = None) -> UncertaintySummary | None:
+    """A Monte Carlo summary from :mod:`footprint.montecarlo` (None when that module is absent);
+    ``basis`` says which result ``bom`` is the lines of ("location" or "market")."""
     try:
         from ..montecarlo import monte_carlo
     except ImportError:
         return None
-    return uncertainty_from(monte_carlo(engine, bom, iterations=iterations, seed=seed, grid=grid))
+    summary = uncertainty_from(monte_carlo(engine, bom, iterations=iterations, seed=seed, grid=grid))
+    return replace(summary, basis=basis) if summary is not None and basis is not None else summary
+
+
+def _method_engine(engine: Any, method_id: str) -> Any:
+    """``engine``, or one on the same background with ``method_id`` (a study under AR5)."""
+    if method_id == engine.method_id:
+        return engine
+    from ..engine import FootprintEngine
+
+    return FootprintEngine(engine.background, method_id)
 
 
 def _study_date(study: Any) -> date:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ..study_fixtures import STUDY_DATASET
+from ..study_fixtures import EVALUATION_DATE, STUDY_DATASET
 from .conftest import require_font
 
 
@@ -53,3 +53,19 @@ def test_bom_pact_without_company_is_a_clear_error(tmp_path, market_study, capsy
     assert "--company" in capsys.readouterr().err
     ok = run("export", str(bom_file), "--format", "pact", "-o", str(tmp_path / "x.json"), "--dataset", str(STUDY_DATASET), "--company", "Test Co.", "--period", "2024-01-01/2024-12-31")
     assert ok == 0 and json.loads((tmp_path / "x.json").read_text())["companyName"] == "Test Co."
+
+
+def test_report_monte_carlo_of_a_study_simulates_the_headline(study_engine, market_study):
+    """``footprint report --monte-carlo N`` on a market-based study: the interval is that of the
+    market-based lines (the label's value), said so, not of the location-based BOM."""
+    from footprint.montecarlo import monte_carlo
+    from footprint.reports.inputs import prepare_report
+    from footprint.study_compute import recompute
+
+    source = prepare_report(market_study, study_engine, evaluation_date=EVALUATION_DATE, uncertainty=200)
+    computation = recompute(market_study, study_engine)
+    market = monte_carlo(study_engine, computation.market_bom, iterations=200, seed=0, grid=computation.headline.grid)
+    location = monte_carlo(study_engine, market_study.bom, iterations=200, seed=0, grid=computation.headline.grid)
+    assert source.uncertainty.basis == "market" and source.result.total_kgco2e == pytest.approx(5.91949, abs=1e-9)
+    assert market.deterministic_kgco2e == pytest.approx(5.91949, rel=1e-9) and location.deterministic_kgco2e == pytest.approx(6.81949, rel=1e-9)
+    assert source.uncertainty.median == market.total["median"] != location.total["median"]
