@@ -110,8 +110,24 @@ class FootprintEngine:
         if self.method_id not in self.background.methods:
             raise FootprintError(f"method {self.method_id!r} is not loaded; available: {', '.join(self.background.methods)}")
         self._cache: dict[tuple[str, str], UnitScores] = {}
+        self._siblings: dict[str, FootprintEngine] = {}
         self._lock = threading.Lock()
         self._flow_origin = {f.code: f.origin for f in self.dataset.flows}
+
+    def with_method(self, method_id: str | None) -> FootprintEngine:
+        """This engine, or one on the same background characterised with ``method_id``.
+
+        Why: Monte Carlo and scenarios characterise with ``engine.method_id``; to describe a
+        result computed with another method (a study under AR5) they need an engine on that
+        method. Kept per engine, so its unit scores are solved once.
+        """
+        if not method_id or method_id == self.method_id:
+            return self
+        with self._lock:
+            sibling = self._siblings.get(method_id)
+            if sibling is None:
+                sibling = self._siblings[method_id] = FootprintEngine(self.background, method_id)
+        return sibling
 
     # ------------------------------------------------------------ background scores
 

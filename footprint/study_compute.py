@@ -106,7 +106,7 @@ class StudyComputation:
 
     @property
     def headline(self) -> FootprintResult:
-        return self.market if self.basis == "market" and self.market is not None else self.location
+        return self.market if self.headline_basis == "market" else self.location
 
     @property
     def headline_basis(self) -> str:

@@ -132,6 +132,16 @@ def test_result_names_dataset_and_method(mini_engine, mini_dataset):
     assert len(payload["method"]["sha256"]) == 64
 
 
+def test_engine_with_another_method_is_kept_and_computes_with_it(mini_engine):
+    """What Monte Carlo and scenarios use to describe a result under AR5: a sibling engine on the
+    same background, made once."""
+    assert mini_engine.with_method(None) is mini_engine.with_method(mini_engine.method_id) is mini_engine
+    ar5 = mini_engine.with_method("ipcc-ar5-gwp100")
+    assert ar5 is mini_engine.with_method("ipcc-ar5-gwp100") and ar5.background is mini_engine.background
+    assert ar5.method_id == "ipcc-ar5-gwp100"
+    assert ar5.calculate(bom()).total_kgco2e == mini_engine.calculate(bom(), method_id="ipcc-ar5-gwp100").total_kgco2e != mini_engine.calculate(bom()).total_kgco2e
+
+
 def test_ar5_method_recharacterises_gases(mini_engine):
     ar5 = mini_engine.calculate(bom(), method_id="ipcc-ar5-gwp100")
     ch4 = (1.5 * 0.5 * 0.001 + 0.1 * 0.001)

@@ -65,21 +65,12 @@ def _attr(obj: Any, *names: str, default: Any = None) -> Any:
     return default
 
 
-@lru_cache(maxsize=8)
-def _method_engine(engine, method_id: str):
-    from footprint.engine import FootprintEngine
-
-    return FootprintEngine(engine.background, method_id)
-
-
 def engine_for(engine, result):
     """The engine that computes ``result`` again: ``engine`` itself, or one on the same
     background with the result's characterisation method (a study under AR5 is recomputed with
     the AR5 method, and the Monte Carlo and the scenarios read the engine's method)."""
     method_id = (getattr(result, "method", None) or {}).get("id")
-    if not method_id or method_id == engine.method_id or method_id not in engine.background.methods:
-        return engine
-    return _method_engine(engine, method_id)
+    return engine.with_method(method_id) if method_id in engine.background.methods else engine
 
 
 def uncertainty(

@@ -237,7 +237,7 @@ def prepare_report(
             # a study: simulate the headline's own lines (the market-based split when the label
             # shows the market-based value) with the study's GWP method
             uncertainty = run_monte_carlo(
-                _method_engine(engine, computation.method_id), computation.headline_bom, iterations=uncertainty, grid=result.grid, basis=computation.headline_basis
+                engine.with_method(computation.method_id), computation.headline_bom, iterations=uncertainty, grid=result.grid, basis=computation.headline_basis
             )
         else:
             uncertainty = run_monte_carlo(engine, bom, iterations=uncertainty, grid=result.grid)
@@ -291,15 +291,6 @@ def run_monte_carlo(engine: Any, bom: Any, *, iterations: int, seed: int = 0, gr
         return None
     summary = uncertainty_from(monte_carlo(engine, bom, iterations=iterations, seed=seed, grid=grid))
     return replace(summary, basis=basis) if summary is not None and basis is not None else summary
-
-
-def _method_engine(engine: Any, method_id: str) -> Any:
-    """``engine``, or one on the same background with ``method_id`` (a study under AR5)."""
-    if method_id == engine.method_id:
-        return engine
-    from ..engine import FootprintEngine
-
-    return FootprintEngine(engine.background, method_id)
 
 
 def _study_date(study: Any) -> date:
