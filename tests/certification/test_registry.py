@@ -218,6 +218,8 @@ def test_concurrent_issue_and_lookup_lose_nothing_and_duplicate_no_number(regist
     assert {c.number for c in registry.list()} == set(issued)
     assert len([e for e in registry.audit() if e.action == "issue"]) == total
     assert set(lookups) == {"valid"}
+    chain = registry.verify_audit()  # one linear hash chain: no two issuers linked to the same entry
+    assert (chain.ok, chain.checked) == (True, total), chain.message
 
 
 def test_open_without_migrating_needs_a_current_schema(registry_target, signing_key, body):

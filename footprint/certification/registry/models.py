@@ -10,7 +10,11 @@ Why these tables:
   so concurrent issuers never get the same number (see ``numbering``).
 * ``audit_log`` is append-only: who did what to which certificate, when, with details. The
   store has no update or delete path for it, and database triggers (created by the migration on
-  SQLite and PostgreSQL) refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL).
+  SQLite and PostgreSQL) refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL). Against someone
+  who can drop the triggers, each entry is chained to the previous one by SHA-256
+  (``prev_hash``, ``entry_hash``; recipe in ``chain``): a changed, inserted or deleted entry
+  breaks the chain. ``prev_hash`` is unique, so two entries can never link to the same
+  predecessor (the chain cannot fork, even if the store's chain lock were bypassed).
 
 ``models.py`` is the reference for queries; the schema itself is created by the migrations, and a
 test checks that the two agree.
@@ -132,11 +136,14 @@ class CounterRow(Base):
 
 class AuditRow(Base):
     __tablename__ = "audit_log"
-    __table_args__ = (Index(None, "certificate_number"),)
+    __table_args__ = (Index(None, "certificate_number"), UniqueConstraint("prev_hash"))
 
+    # ids are assigned by the store (last id + 1 under the chain lock): consecutive, no gaps
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(40))
     certificate_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
     detail: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))

@@ -21,6 +21,18 @@ Why it is built this way:
 * **Append-only audit log.** The store has no method that changes or deletes an audit entry, and
   the database refuses it (triggers). Every entry has who (``actor``), when (from the injected
   clock) and what (``action``, ``detail``).
+* **Hash-chained audit log** (:mod:`.chain`). Each entry stores the previous entry's hash and a
+  SHA-256 over its own content and that link; :meth:`Registry.verify_audit` finds an entry
+  changed, inserted or deleted by someone who could drop the triggers. The chain must not fork,
+  so reading the chain head and appending after it are serialised between transactions: on
+  SQLite that is already so (``BEGIN IMMEDIATE``: one writer transaction at a time, taken before
+  any read); on PostgreSQL a transaction-scoped advisory lock (:data:`_PG_AUDIT_CHAIN_LOCK`) is
+  taken just before reading the head and held to commit (rather than ``LOCK TABLE audit_log IN
+  EXCLUSIVE MODE``, which needs UPDATE/DELETE/TRUNCATE rights on the table that an application
+  role of an append-only log should not have). It is taken last in every transaction (after the
+  certificate row and counter locks; afterwards only rows the transaction already holds are
+  written), so it cannot take part in a deadlock. The database backs this up: the id is the
+  primary key and ``prev_hash`` is unique, so a forked append fails rather than being stored.
 * **Clock injected** (:mod:`..clock`): validity, expiry lists and audit times are testable.
 """
 
@@ -55,12 +67,15 @@ from ..document import (
 from ..errors import NotFoundError, RegistryError, TransitionError
 from ..numbering import format_number, normalise_body_id, normalise_number
 from ..signing import SigningKey
+from .chain import GENESIS, entry_hash
 from .models import AuditRow, CertificateRow, CounterRow
 
 REGISTRY_URL_ENV = "GBA_REGISTRY_URL"
 VERSION_TABLE = "gba_registry_version"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK = 0x6BA_CF9  # any constant; the advisory lock that serialises migrations
+_PG_AUDIT_CHAIN_LOCK = 0x6BA_A0D17  # another constant: the advisory lock that serialises audit appends
+_CHAIN_HEAD = "gba_audit_chain_head"  # Session.info key: (transaction, last id, last hash)
 
 # status now → statuses it may move to
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -150,9 +165,40 @@ class AuditEntry:
     action: str
     certificate_number: str | None
     detail: dict[str, Any]
+    prev_hash: str = ""
+    entry_hash: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "at": self.at.isoformat()}
+
+
+# why verify_audit found the chain broken
+AUDIT_PROBLEMS = ("missing_entry", "broken_link", "altered", "anchor_mismatch", "triggers_missing")
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    """What :meth:`Registry.verify_audit` found.
+
+    ``ok`` only when every entry's hash matches its content, every entry links to the one before
+    it, the anchor (if given) matches and the append-only triggers are in place. Otherwise
+    ``first_bad_id`` is the entry where the chain breaks (for ``missing_entry`` the first missing
+    id; ``None`` for ``triggers_missing``), ``reason`` one of :data:`AUDIT_PROBLEMS` and
+    ``message`` says what was seen. ``checked`` counts the entries read, in id order, up to and
+    including the first bad one; ``head_id``/``head_hash`` are the last entry read (the value to
+    publish as an anchor when ``ok``).
+    """
+
+    ok: bool
+    checked: int
+    first_bad_id: int | None = None
+    reason: str | None = None
+    message: str = ""
+    head_id: int | None = None
+    head_hash: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -218,8 +264,8 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def migrate(engine: Engine) -> None:
-    """Upgrade the schema to the newest revision, serialised between processes."""
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the schema to the newest revision (tests: an older one), serialised between processes."""
     from alembic import command
     from alembic.config import Config
 
@@ -231,7 +277,7 @@ def migrate(engine: Engine) -> None:
             config.set_main_option("script_location", str(MIGRATIONS))
             config.attributes["connection"] = connection
             config.attributes["version_table"] = VERSION_TABLE
-            command.upgrade(config, "head")
+            command.upgrade(config, revision)
 
 
 def check_schema(engine: Engine) -> None:
@@ -325,19 +371,43 @@ class Registry:
         except OperationalError as error:
             raise RegistryError(f"registry {self.url}: {_describe_db_error(error)}") from None
 
+    def _chain_head(self, session: Session) -> tuple[int, str]:
+        """(id, entry_hash) of the last audit entry, with this transaction owning the chain head.
+
+        PostgreSQL: the advisory lock first, then the read (READ COMMITTED: the read sees whatever
+        the previous lock holder committed). SQLite: the writer transaction is the lock; an entry
+        written from a plain (deferred) transaction would be refused there, so we refuse it here.
+        The head is kept in the session for the transaction's next entry (a renewal writes two).
+        """
+        transaction = session.get_transaction()
+        cached = session.info.get(_CHAIN_HEAD)
+        if cached is not None and cached[0] is transaction:
+            return cached[1], cached[2]
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_CHAIN_LOCK})
+        elif connection.dialect.name == "sqlite" and not connection.get_execution_options().get("gba_write"):
+            raise RegistryError("audit entries are written only in a writer transaction (BEGIN IMMEDIATE)")
+        last = session.execute(select(AuditRow.id, AuditRow.entry_hash).order_by(AuditRow.id.desc()).limit(1)).first()
+        return (last.id, last.entry_hash) if last else (0, GENESIS)
+
     def _audit(self, session: Session, actor: str, action: str, number: str | None, **detail: Any) -> None:
         actor = (actor or "").strip()
         if not actor:
             raise RegistryError("every registry change needs an actor (who is doing it)")
-        session.add(
-            AuditRow(
-                at=self.clock.now(),
-                actor=actor[:200],
-                action=action,
-                certificate_number=number,
-                detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
-            )
+        last_id, prev = self._chain_head(session)
+        row = AuditRow(
+            id=last_id + 1,
+            at=self.clock.now(),
+            actor=actor[:200],
+            action=action,
+            certificate_number=number,
+            detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+            prev_hash=prev,
         )
+        row.entry_hash = entry_hash(row.id, row.at, row.actor, row.action, row.certificate_number, row.detail, prev)
+        session.add(row)
+        session.info[_CHAIN_HEAD] = (session.get_transaction(), row.id, row.entry_hash)
 
     def _allocate(self, session: Session, body_id: str, year: int) -> int:
         """The next sequence number of (body, year): one atomic upsert, safe under concurrency."""
@@ -653,9 +723,102 @@ class Registry:
             query = query.where(AuditRow.certificate_number == (normalise_number(number) or number))
         with self._reading() as session:
             return [
-                AuditEntry(r.id, r.at, r.actor, r.action, r.certificate_number, json.loads(r.detail))
+                AuditEntry(r.id, r.at, r.actor, r.action, r.certificate_number, json.loads(r.detail), r.prev_hash, r.entry_hash)
                 for r in session.execute(query).scalars()
             ]
+
+    def verify_audit(self, anchor: tuple[int, str] | None = None) -> AuditCheck:
+        """Recompute the audit log's hash chain; the first entry where it breaks, and why.
+
+        Entries are read in id order in one statement (one snapshot). For each: its
+        ``prev_hash`` must be the previous entry's ``entry_hash`` (the genesis value for the
+        first) — if not, and ids are missing before it, ``missing_entry`` (naming the first
+        missing id), else ``broken_link``; then its ``entry_hash`` must be the hash of its content
+        (``altered``). A gap in ids with an intact link is not an error: it was there when the
+        entry was written (PostgreSQL sequences skip ids of rolled-back transactions; entries
+        written before the chain existed may have such gaps — the store now assigns consecutive
+        ids).
+
+        ``anchor`` = (id, entry_hash) published earlier (printed, sent to the accreditation body):
+        that entry must still be there with that hash. This catches what the chain alone cannot:
+        entries deleted at the end, or the whole chain recomputed by someone with owner rights.
+
+        Finally the append-only triggers must exist (and be enabled on PostgreSQL): a missing one
+        means someone with owner rights dropped it.
+        """
+        columns = (
+            AuditRow.id, AuditRow.at, AuditRow.actor, AuditRow.action,
+            AuditRow.certificate_number, AuditRow.detail, AuditRow.prev_hash, AuditRow.entry_hash,
+        )  # fmt: skip
+        checked, prev_id, prev_hash = 0, 0, GENESIS
+        anchor_seen = False
+
+        def broken(entry_id: int | None, reason: str, message: str) -> AuditCheck:
+            return AuditCheck(False, checked, entry_id, reason, message, prev_id or None, prev_hash if prev_id else None)
+
+        with self._reading() as session:
+            result = session.execute(select(*columns).order_by(AuditRow.id).execution_options(yield_per=1000))
+            for row in result:
+                checked += 1
+                if row.prev_hash != prev_hash:
+                    if row.id != prev_id + 1:
+                        missing = f"{prev_id + 1}" if row.id == prev_id + 2 else f"{prev_id + 1}–{row.id - 1}"
+                        return broken(
+                            prev_id + 1,
+                            "missing_entry",
+                            f"entry {missing} is missing: entry {row.id} links to {row.prev_hash[:16]}…, "
+                            f"not to {'the start of the log' if prev_id == 0 else f'entry {prev_id}'}",
+                        )
+                    before = "the genesis value" if prev_id == 0 else f"entry {prev_id}'s hash {prev_hash[:16]}…"
+                    return broken(
+                        row.id,
+                        "broken_link",
+                        f"entry {row.id} links to {row.prev_hash[:16]}…, not to {before}: "
+                        f"entry {prev_id or row.id} was rewritten (with its hash recomputed) or entry {row.id} was",
+                    )
+                expected = entry_hash(row.id, row.at, row.actor, row.action, row.certificate_number, row.detail, row.prev_hash)
+                if row.entry_hash != expected:
+                    return broken(row.id, "altered", f"entry {row.id} does not match its hash: its content was changed")
+                if anchor is not None and row.id == anchor[0]:
+                    anchor_seen = True
+                    if row.entry_hash != anchor[1].strip().lower():
+                        return broken(
+                            row.id,
+                            "anchor_mismatch",
+                            f"entry {row.id} has hash {row.entry_hash[:16]}…, the anchor says {anchor[1][:16]}…: "
+                            "the log was rewritten up to here",
+                        )
+                prev_id, prev_hash = row.id, row.entry_hash
+            if anchor is not None and not anchor_seen:
+                return broken(anchor[0], "anchor_mismatch", f"anchored entry {anchor[0]} is not in the log (deleted)")
+            missing_triggers = self._missing_triggers(session)
+        if missing_triggers:
+            return broken(
+                None,
+                "triggers_missing",
+                f"the chain is intact, but the append-only trigger(s) {', '.join(missing_triggers)} are missing or disabled",
+            )
+        return AuditCheck(True, checked, None, None, f"{checked} entries, chain intact", prev_id or None, prev_hash if prev_id else None)
+
+    def _missing_triggers(self, session: Session) -> list[str]:
+        if self.dialect == "sqlite":
+            expected = ("audit_log_no_update", "audit_log_no_delete")
+            present = set(
+                session.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")).scalars()
+            )
+        elif self.dialect == "postgresql":
+            expected = ("audit_log_no_update_delete", "audit_log_no_truncate")
+            present = set(
+                session.execute(
+                    text(
+                        "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass "
+                        "AND NOT tgisinternal AND tgenabled IN ('O', 'A')"
+                    )
+                ).scalars()
+            )
+        else:
+            return []
+        return [name for name in expected if name not in present]
 
     def count(self) -> int:
         with self._reading() as session:
