@@ -1,13 +1,14 @@
 """``footprint registry ...``: the label registry from the command line.
 
 Subcommands: ``list``, ``show``, ``lookup`` (the public check), ``expiring --days N``,
-``suspend``, ``reinstate``, ``revoke``, ``recalc`` and ``audit``. The registry is
+``suspend``, ``reinstate``, ``revoke``, ``recalc``, ``audit`` and ``audit-verify`` (recompute the
+audit log's hash chain). The registry is
 ``--registry URL|PATH``, else ``$GBA_REGISTRY_URL``, else a SQLite file in the user's data folder.
 Changes are recorded with ``--actor`` (default ``$GBA_ACTOR``, else user@host).
 
 Exit codes: 0 done (``lookup``: the certificate is valid); 1 ``lookup`` found no valid
 certificate (not found, suspended, revoked, expired, mismatch), ``recalc`` flagged it for
-re-verification; 2 refused (unknown number, forbidden status change, database error).
+re-verification, ``audit-verify`` found the audit chain broken; 2 refused (unknown number, forbidden status change, database error).
 """
 
 from __future__ import annotations
@@ -99,6 +100,27 @@ def register(subcommands) -> None:
     audit.add_argument("--format", choices=("table", "json"), default="table")
     add_registry_option(audit)
     audit.set_defaults(handler=run_audit)
+
+    verify = actions.add_parser(
+        "audit-verify", help="recompute the audit log's hash chain: exit 0 intact, 1 broken (names the first bad entry)"
+    )
+    verify.add_argument(
+        "--anchor",
+        metavar="ID:SHA256",
+        type=_anchor,
+        help="an entry id and hash published earlier (a previous run's head): it must still be in the log",
+    )
+    verify.add_argument("--format", choices=("text", "json"), default="text")
+    add_registry_option(verify)
+    verify.set_defaults(handler=run_audit_verify)
+
+
+def _anchor(value: str) -> tuple[int, str]:
+    entry_id, _, digest = value.strip().partition(":")
+    digest = digest.strip().lower()
+    if not entry_id.strip().isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise argparse.ArgumentTypeError(f"{value!r} is not ID:SHA256 (an entry id, a colon, 64 hex digits)")
+    return int(entry_id), digest
 
 
 def _table(records, on: date) -> str:
@@ -221,3 +243,19 @@ def run_audit(args: argparse.Namespace) -> int:
         else "audit log is empty"
     )
     return 0
+
+
+def run_audit_verify(args: argparse.Namespace) -> int:
+    with open_registry(args) as registry:
+        check = registry.verify_audit(anchor=args.anchor)
+    if args.format == "json":
+        print(json.dumps(check.to_dict(), ensure_ascii=False, indent=2))
+    elif check.ok:
+        print(f"audit log intact: {check.checked} entries, every hash and link verified")
+        if check.head_id is not None:
+            print(f"head: {check.head_id}:{check.head_hash}  (publish it; check later with --anchor {check.head_id}:{check.head_hash})")
+    else:
+        where = f" at entry {check.first_bad_id}" if check.first_bad_id is not None else ""
+        print(f"audit log BROKEN{where} ({check.reason}): {check.message}")
+        print(f"{check.checked} entries read")
+    return 0 if check.ok else 1

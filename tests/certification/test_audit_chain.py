@@ -1,8 +1,8 @@
 """The audit log's hash chain on SQLite and on a real PostgreSQL server: it verifies after every
 kind of change and under concurrent writers, it finds entries changed, deleted or re-hashed by a
 database owner who dropped the append-only triggers (naming the entry), migration 0002 chains a
-registry created at revision 0001, and the documented recipe re-verifies with a script of one's
-own."""
+registry created at revision 0001, the documented recipe re-verifies with a script of one's own,
+and ``footprint registry audit-verify`` exits 0/1."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from footprint.certification.registry import Registry, registry_url
 from footprint.certification.registry.chain import GENESIS, entry_hash
 from footprint.certification.registry.models import UTCDateTime
 from footprint.certification.registry.store import make_engine, migrate
+from footprint.cli import main
 
 from .conftest import make_request
 
@@ -352,3 +353,38 @@ def test_migration_chains_a_registry_created_at_0001(registry_target, signing_ke
         with owner_session(registry) as sql:
             sql.execute(text("UPDATE audit_log SET detail = '{}' WHERE id = 2"))
         assert (registry.verify_audit().reason, registry.verify_audit().first_bad_id) == ("altered", 2)
+
+
+# ------------------------------------------------------------------ command line
+
+
+def test_audit_verify_command(tmp_path, signing_key, body, clock, capsys):
+    path = tmp_path / "registry.sqlite"
+    with Registry.open(path, clock=clock) as registry:
+        _some_history(registry, signing_key, body, clock)
+        head = registry.verify_audit().head_hash
+
+    def run(*argv: str) -> tuple[int, str]:
+        code = main(["registry", "audit-verify", "--registry", str(path), *argv])
+        return code, capsys.readouterr().out
+
+    code, out = run()
+    assert code == 0 and "audit log intact: 8 entries" in out and f"head: 8:{head}" in out
+    code, out = run("--format", "json")
+    assert code == 0 and json.loads(out) == {
+        "ok": True, "checked": 8, "first_bad_id": None, "reason": None,
+        "message": "8 entries, chain intact", "head_id": 8, "head_hash": head,
+    }  # fmt: skip
+    assert run("--anchor", f"8:{head.upper()}")[0] == 0
+    code, out = run("--anchor", f"8:{'0' * 64}")
+    assert code == 1 and "BROKEN at entry 8 (anchor_mismatch)" in out
+    with pytest.raises(SystemExit):
+        run("--anchor", "eight:abc")
+    assert "is not ID:SHA256" in capsys.readouterr().err
+
+    with Registry.open(path, clock=clock) as registry, owner_session(registry) as sql:
+        sql.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE id = 3"))
+    code, out = run()
+    assert code == 1 and "audit log BROKEN at entry 3 (altered)" in out and "3 entries read" in out
+    code, out = run("--format", "json")
+    assert code == 1 and (json.loads(out)["first_bad_id"], json.loads(out)["reason"]) == (3, "altered")
