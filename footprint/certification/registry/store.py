@@ -305,6 +305,8 @@ def _describe_db_error(error: SQLAlchemyError) -> str:
 
 # ------------------------------------------------------------------ the registry
 
+_CHAIN_HEAD_QUERY = select(AuditRow.id, AuditRow.entry_hash).order_by(AuditRow.id.desc()).limit(1)
+
 
 class Registry:
     """The label registry. Thread-safe: every call uses its own session and transaction."""
@@ -388,7 +390,7 @@ class Registry:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_CHAIN_LOCK})
         elif connection.dialect.name == "sqlite" and not connection.get_execution_options().get("gba_write"):
             raise RegistryError("audit entries are written only in a writer transaction (BEGIN IMMEDIATE)")
-        last = session.execute(select(AuditRow.id, AuditRow.entry_hash).order_by(AuditRow.id.desc()).limit(1)).first()
+        last = connection.execute(_CHAIN_HEAD_QUERY).first()  # Core, not the ORM: one cheap read per append
         return (last.id, last.entry_hash) if last else (0, GENESIS)
 
     def _audit(self, session: Session, actor: str, action: str, number: str | None, **detail: Any) -> None:
