@@ -72,14 +72,14 @@ def _some_history(registry, signing_key, body, clock) -> list[str]:
 def _independent_check(rows) -> str:
     """The recipe of docs/certification.md, written again without the project's code.
 
-    rows: (id, at as an aware datetime, actor, action, certificate_number, detail text,
-    prev_hash, entry_hash) in id order. Returns the head hash; asserts every link and hash.
+    rows: (id, at as ISO text, actor, action, certificate_number, detail text, prev_hash,
+    entry_hash) in id order. Returns the head hash; asserts every link and hash.
     """
     prev = "0" * 64
     for entry_id, at, actor, action, number, detail, prev_hash, digest in rows:
         payload = {
             "id": entry_id,
-            "at": at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+            "at": at,
             "actor": actor,
             "action": action,
             "certificate_number": number,
@@ -93,19 +93,27 @@ def _independent_check(rows) -> str:
     return prev
 
 
+# the documented SQL that gives `at` as hashed ("YYYY-MM-DDTHH:MM:SS.ffffff+00:00")
+AT_SQL = {
+    "sqlite": "replace(at, ' ', 'T') || '+00:00'",
+    "postgresql": """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""",
+}
+
+
 def _raw_rows(registry: Registry, target: str) -> list[tuple]:
     """The audit rows as an auditor reads them: stdlib sqlite3 on the file, psycopg on PostgreSQL."""
-    query = "SELECT id, at, actor, action, certificate_number, detail, prev_hash, entry_hash FROM audit_log ORDER BY id"
+    query = (
+        f"SELECT id, {AT_SQL[registry.dialect]}, actor, action, certificate_number, detail, prev_hash, entry_hash "
+        "FROM audit_log ORDER BY id"
+    )
     if registry.dialect == "sqlite":
-        with sqlite3.connect(target) as connection:  # naive UTC text, 'YYYY-MM-DD HH:MM:SS.ffffff'
-            return [
-                (r[0], datetime.fromisoformat(r[1]).replace(tzinfo=timezone.utc), *r[2:])
-                for r in connection.execute(query).fetchall()
-            ]
+        with sqlite3.connect(target) as connection:
+            return connection.execute(query).fetchall()
     import psycopg
 
     with psycopg.connect(target.replace("postgresql+psycopg://", "postgresql://")) as connection:
-        return [tuple(r) for r in connection.execute(query).fetchall()]  # timestamptz: aware datetimes
+        connection.execute("SET TIME ZONE 'Asia/Hong_Kong'")  # the session time zone must not matter
+        return [tuple(r) for r in connection.execute(query).fetchall()]
 
 
 # ------------------------------------------------------------------ a sound chain
