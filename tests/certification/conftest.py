@@ -9,7 +9,9 @@ import hashlib
 import os
 import shlex
 import subprocess
+import threading
 import uuid
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -150,3 +152,24 @@ def make_request(index: int = 1, value: float = 12.3, product: str = "LED lamp",
     )
     facts.update(changes)
     return CertificateRequest(**facts)
+
+
+def run_together(work: Callable[[int], None], threads_n: int) -> list[BaseException]:
+    """Run ``work(worker)`` in ``threads_n`` threads released at once (a barrier), wait for all;
+    the exceptions they raised (a concurrency test asserts there are none)."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(threads_n)
+
+    def run(worker: int) -> None:
+        try:
+            start.wait()
+            work(worker)
+        except BaseException as error:  # noqa: BLE001 - reported to the test, which fails on it
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in range(threads_n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

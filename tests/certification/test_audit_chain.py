@@ -10,7 +10,6 @@ import hashlib
 import importlib.util
 import json
 import sqlite3
-import threading
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -26,7 +25,7 @@ from footprint.certification.registry.models import UTCDateTime
 from footprint.certification.registry.store import make_engine, migrate
 from footprint.cli import main
 
-from .conftest import make_request
+from .conftest import make_request, run_together
 
 MIGRATION_0002 = (
     Path(__file__).resolve().parents[2] / "footprint/certification/registry/migrations/versions/0002_audit_hash_chain.py"
@@ -276,28 +275,18 @@ def test_forked_append_is_refused_by_the_database(registry, signing_key, body):
 def test_concurrent_writers_keep_one_chain(registry, signing_key, body):
     """6 threads issue, suspend, reinstate and renew at once: one linear chain, ids 1…n, no fork."""
     threads_n, per_thread = 6, 4
-    errors: list[BaseException] = []
-    start = threading.Barrier(threads_n)
 
     def work(worker: int) -> None:
-        try:
-            start.wait()
-            for i in range(per_thread):
-                index = worker * 100 + i
-                cert = registry.issue(make_request(index, model=f"M-{index}"), signing_key, body, f"officer-{worker}")
-                registry.suspend(cert.number, f"officer-{worker}", "check")
-                if i % 2:
-                    registry.renew(cert.number, make_request(index + 50, model=f"M-{index}"), signing_key, body, f"officer-{worker}")
-                else:
-                    registry.reinstate(cert.number, f"officer-{worker}")
-        except BaseException as error:  # noqa: BLE001
-            errors.append(error)
+        for i in range(per_thread):
+            index = worker * 100 + i
+            cert = registry.issue(make_request(index, model=f"M-{index}"), signing_key, body, f"officer-{worker}")
+            registry.suspend(cert.number, f"officer-{worker}", "check")
+            if i % 2:
+                registry.renew(cert.number, make_request(index + 50, model=f"M-{index}"), signing_key, body, f"officer-{worker}")
+            else:
+                registry.reinstate(cert.number, f"officer-{worker}")
 
-    threads = [threading.Thread(target=work, args=(w,)) for w in range(threads_n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together(work, threads_n)
     assert not errors, errors[:3]
     entries = registry.audit()
     expected = threads_n * per_thread * 3 + threads_n * (per_thread // 2)  # renew writes issue + renew

@@ -14,7 +14,7 @@ from footprint.certification.errors import NotFoundError, RegistryError, Transit
 from footprint.certification.numbering import parse_number
 from footprint.certification.registry import Registry
 
-from .conftest import make_request
+from .conftest import make_request, run_together
 
 
 def test_lifecycle_issue_suspend_reinstate_revoke(registry, signing_key, body, clock):
@@ -186,30 +186,20 @@ def test_concurrent_issue_and_lookup_lose_nothing_and_duplicate_no_number(regist
     threads_n, per_thread = 8, 6
     issued: list[str] = []
     lookups: list[str] = []
-    errors: list[BaseException] = []
     lock = threading.Lock()
-    start = threading.Barrier(threads_n)
 
     def work(worker: int) -> None:
-        try:
-            start.wait()
-            for i in range(per_thread):
-                cert = registry.issue(make_request(worker * 100 + i), signing_key, body, f"officer-{worker}")
+        for i in range(per_thread):
+            cert = registry.issue(make_request(worker * 100 + i), signing_key, body, f"officer-{worker}")
+            with lock:
+                issued.append(cert.number)
+                seen = list(issued)
+            for number in seen[-3:]:
+                status = lookup_certificate(registry, number)
                 with lock:
-                    issued.append(cert.number)
-                    seen = list(issued)
-                for number in seen[-3:]:
-                    status = lookup_certificate(registry, number)
-                    with lock:
-                        lookups.append(status.state)
-        except BaseException as error:  # noqa: BLE001
-            errors.append(error)
+                    lookups.append(status.state)
 
-    threads = [threading.Thread(target=work, args=(w,)) for w in range(threads_n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together(work, threads_n)
     assert not errors, errors[:3]
     total = threads_n * per_thread
     assert len(issued) == len(set(issued)) == total
