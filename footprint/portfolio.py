@@ -94,11 +94,6 @@ class TextColumn(Sequence):
             return parts[0]
         return cls(np.concatenate([part.codes for part in parts]), parts[0].categories, sum(part.n_blank for part in parts))
 
-    def text(self) -> np.ndarray:
-        """Values as an object array of str (None where blank)."""
-        lookup = np.array([*self.categories, None], dtype=object)
-        return lookup[self.codes]
-
 
 def _numbers(values, size: int) -> np.ndarray:
     if values is None:
