@@ -48,9 +48,16 @@ STAGES = (
 )
 BASES = frozenset({"life_cycle", "cradle_to_gate", "upstream", "combustion", "process", "operational"})
 GHG_BASES = frozenset({"CO2", "CO2e", "gas"})
-TAGS = frozenset({"F", "D", "R", "E"})
+TAGS = frozenset({"F", "D", "R", "E", "S"})
+# The GWP set a published kg CO2e figure was characterised with (aggregated factors keep it:
+# see datasets/README.md); "n/a" for per-gas rows, CO2-only rows and technosphere links.
+GWP_SETS = frozenset({"SAR", "AR4", "AR5", "AR6", "not stated", "n/a"})
+# Sources that are this project's own model or estimates: never "found" (tag F).
+OWN_SOURCES = frozenset({"GBA-MODEL", "GBA-EST"})
 ORIGINS = frozenset({"fossil", "biogenic", "land_use_change"})
 SITE_GRID_ACTIVITY = "ELEC-SITE"
+# The flow of published factors given only as kg CO2e (not split by gas or origin).
+UNSPECIFIED_FLOW = "ghg_co2e_unspecified"
 MIN_ESTIMATE_GSD = 1.3
 
 
@@ -128,6 +135,7 @@ class Exchange:
     pedigree: tuple[int, ...]
     comment: str
     line: int
+    gwp_set: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,6 +158,24 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Relation:
+    """An ordering the solved footprints must keep: upper >= min_ratio x lower (same unit).
+
+    Why as data: sources disagree, and a number that is plausible alone can still contradict
+    another (scrap EAF steel above BOF steel, a PV cell as high as a whole module). Each relation
+    names the physical reason and a source, and the loader refuses a dataset that breaks one.
+    """
+
+    id: str
+    lower: str
+    upper: str
+    min_ratio: float
+    reason: str
+    source_id: str
+    line: int
+
+
+@dataclass(frozen=True)
 class Dataset:
     id: str
     version: str
@@ -164,6 +190,7 @@ class Dataset:
     sha256: str
     path: Path
     _by_id: dict = field(default_factory=dict, repr=False, compare=False)
+    relations: tuple[Relation, ...] = ()
 
     def activity(self, activity_id: str) -> Activity:
         try:
@@ -317,8 +344,21 @@ def _check_metadata(problems: _Problems, file: str, line: int, row: dict, source
         problems.add(file, line, f"ghg_basis {row['ghg_basis']!r} is not one of {sorted(GHG_BASES)}")
     if row["source_id"] not in source_ids:
         problems.add(file, line, f"source_id {row['source_id']!r} is not in sources.csv")
-    if row["tag"] not in TAGS:
-        problems.add(file, line, f"tag {row['tag']!r} is not one of F, D, R, E")
+    tag = row["tag"]
+    if tag not in TAGS:
+        problems.add(file, line, f"tag {tag!r} is not one of F, D, R, E, S")
+    if tag == "F" and row["source_id"] in OWN_SOURCES:
+        problems.add(file, line, f"tag F means found in a published source, not in {row['source_id']} (use S, D or E)")
+    if tag == "S" and gsd is not None and gsd != 1.0:
+        problems.add(file, line, f"a structural link (tag S) is exact by definition: gsd must be 1, got {gsd}")
+    if tag == "E" and "estimate" not in (row.get("comment") or "").lower():
+        problems.add(file, line, "an estimate (tag E) must say 'estimate' in its comment")
+    if "gwp_set" in row:
+        gwp_set = (row.get("gwp_set") or "").strip()
+        if gwp_set not in GWP_SETS:
+            problems.add(file, line, f"gwp_set {gwp_set!r} is not one of {sorted(GWP_SETS)}")
+        elif row["ghg_basis"] == "CO2e" and row.get("type", "biosphere") == "biosphere" and gwp_set == "n/a":
+            problems.add(file, line, "a kg CO2e figure needs the GWP set its source used (AR4, AR5, AR6, SAR or 'not stated')")
     if gsd is not None and gsd < 1.0:
         problems.add(file, line, f"gsd is a geometric standard deviation and must be >= 1, got {gsd}")
     if row["tag"] == "E" and gsd is not None and gsd < MIN_ESTIMATE_GSD:
@@ -387,6 +427,7 @@ def _read_exchanges(
                 pedigree=pedigree,
                 comment=row.get("comment") or "",
                 line=line,
+                gwp_set=(row.get("gwp_set") or "").strip(),
             )
         )
     return tuple(exchanges)
@@ -404,6 +445,28 @@ def _read_reference_values(directory: Path, problems: _Problems, source_ids: set
         _check_metadata(problems, file, line, row, source_ids)
         rows.append(dict(row, line=line))
     return tuple(rows)
+
+
+def _read_relations(directory: Path, problems: _Problems, activities: dict[str, Activity], source_ids: set[str]) -> tuple[Relation, ...]:
+    file = "relations.csv"
+    if not (directory / file).exists():
+        return ()
+    relations = []
+    for line, row in _read_csv(directory / file):
+        _require(problems, file, line, row, ("id", "lower", "upper", "min_ratio", "reason", "source_id"))
+        ratio = _number(problems, file, line, "min_ratio", row["min_ratio"])
+        if ratio is not None and ratio <= 0:
+            problems.add(file, line, f"min_ratio must be > 0, got {ratio}")
+        ends = [activities.get(row[column]) for column in ("lower", "upper")]
+        for column, activity in zip(("lower", "upper"), ends):
+            if activity is None:
+                problems.add(file, line, f"{column} {row[column]!r} is not an activity in activities.csv")
+        if all(ends) and ends[0].unit != ends[1].unit:
+            problems.add(file, line, f"{row['lower']} ({ends[0].unit}) and {row['upper']} ({ends[1].unit}) are not in the same unit")
+        if row["source_id"] not in source_ids:
+            problems.add(file, line, f"source_id {row['source_id']!r} is not in sources.csv")
+        relations.append(Relation(row["id"], row["lower"], row["upper"], ratio or 1.0, row["reason"], row["source_id"], line))
+    return tuple(relations)
 
 
 def _check_structure(problems: _Problems, activities: tuple[Activity, ...], exchanges: tuple[Exchange, ...], default_grid: str) -> None:
@@ -452,6 +515,7 @@ def _load_cached(directory: Path, sha256: str) -> Dataset:
     by_id = {a.id: a for a in activities}
     exchanges = _read_exchanges(directory, problems, by_id, {f.code for f in flows}, {s.source_id for s in sources})
     reference_values = _read_reference_values(directory, problems, {s.source_id for s in sources})
+    relations = _read_relations(directory, problems, by_id, {s.source_id for s in sources})
     _check_structure(problems, activities, exchanges, str(meta.get("default_site_grid", "")))
     problems.raise_if_any(directory)
     dataset = Dataset(
@@ -468,8 +532,9 @@ def _load_cached(directory: Path, sha256: str) -> Dataset:
         sha256=sha256,
         path=directory,
         _by_id=by_id,
+        relations=relations,
     )
     from .dataset_ranges import check_ranges  # local import: ranges need the solved system
 
-    check_ranges(dataset, meta.get("ranges") or {})
+    check_ranges(dataset, meta.get("ranges") or {})  # and the relations
     return dataset

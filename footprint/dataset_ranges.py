@@ -51,15 +51,16 @@ def unit_footprints(dataset, factors: dict[str, float]) -> dict[str, float]:
 
 
 def check_ranges(dataset, ranges: dict) -> None:
-    """Refuse the dataset when an activity's footprint leaves the range set for its category."""
-    if not ranges:
+    """Refuse the dataset when an activity's footprint leaves the range set for its category, or
+    when two footprints break an ordering relation of ``relations.csv``."""
+    if not ranges and not dataset.relations:
         return
     from .methods import load_method
 
     scores = unit_footprints(dataset, load_method().factors)
-    problems = []
+    problems = relation_problems(dataset, scores)
     for activity in dataset.activities:
-        bounds = ranges.get(activity.category)
+        bounds = (ranges or {}).get(activity.category)
         if not bounds:
             continue
         low, high = float(bounds[0]), float(bounds[1])
@@ -72,3 +73,16 @@ def check_ranges(dataset, ranges: dict) -> None:
             )
     if problems:
         raise DatasetError(f"dataset {dataset.path} refused by range checks:\n  - " + "\n  - ".join(problems))
+
+
+def relation_problems(dataset, scores: dict[str, float]) -> list[str]:
+    """Every relation ``upper >= min_ratio x lower`` that the solved footprints break."""
+    problems = []
+    for relation in dataset.relations:
+        lower, upper = scores[relation.lower], scores[relation.upper]
+        if not upper >= relation.min_ratio * lower:
+            problems.append(
+                f"relations.csv line {relation.line} ({relation.id}): {relation.upper} {upper:.6g} is not >= "
+                f"{relation.min_ratio:g} x {relation.lower} {lower:.6g}: {relation.reason}"
+            )
+    return problems

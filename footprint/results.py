@@ -45,9 +45,24 @@ class FootprintResult:
     method: dict
     dataset: dict
 
+    @property
+    def origin_coverage(self) -> float:
+        """Share of the total whose gases, and so whose origin, the data resolve.
+
+        The rest comes from published factors given only as kg CO2e (flow
+        ``ghg_co2e_unspecified``), counted as fossil by convention: when most of the total is
+        unspecified, the fossil/biogenic/land-use-change split is a convention, not data.
+        """
+        from .dataset import UNSPECIFIED_FLOW
+
+        if not self.total_kgco2e:
+            return 1.0
+        return 1.0 - self.by_gas.get(UNSPECIFIED_FLOW, 0.0) / self.total_kgco2e
+
     def to_dict(self) -> dict:
         data = asdict(self)
         data["lines"] = [asdict(line) for line in self.lines]
+        data["origin_coverage"] = self.origin_coverage
         return data
 
     def to_json(self, indent: int | None = 2) -> str:

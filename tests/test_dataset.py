@@ -58,6 +58,11 @@ def test_hash_ignores_line_endings_but_not_content(tmp_path):
         ("activities.csv", "METAL,Metal ingot,金属锭,kg,", "METAL,Metal ingot,金属锭,kilo,", "unit 'kilo' is not one of"),
         ("activities.csv", "TRUCK,Truck freight", "AIR,Truck freight", "duplicate activity id 'AIR'"),
         ("dataset.yaml", "default_site_grid: GRID-A", "default_site_grid: METAL", "default_site_grid 'METAL' is not an electricity_grid"),
+        # tags are earned: F is never this project's own model or estimate; S is exact; E says so
+        ("exchanges.csv", ",TEST,2024,CN,F,1.2,", ",GBA-MODEL,2024,CN,F,1.2,", "tag F means found in a published source, not in GBA-MODEL"),
+        ("exchanges.csv", ",TEST,2024,CN,F,1.2,", ",TEST,2024,CN,S,1.2,", "structural link (tag S) is exact by definition: gsd must be 1"),
+        ("exchanges.csv", '"3,3,3,3,3",estimate', '"3,3,3,3,3",a guess', "tag E) must say 'estimate'"),
+        ("exchanges.csv", ",TEST,2024,CN,F,1.2,", ",TEST,2024,CN,X,1.2,", "tag 'X' is not one of F, D, R, E, S"),
     ],
 )
 def test_broken_dataset_is_refused_naming_the_row(tmp_path, file, old, new, expected):
@@ -123,4 +128,64 @@ def test_reference_values_carry_the_same_metadata_as_exchanges(tmp_path, row, ex
         assert load_dataset(target).reference_values[0]["id"] == "R1"
         return
     with pytest.raises(DatasetError, match=r"reference_values.csv line 2: .*" + re.escape(expected)):
+        load_dataset(target)
+
+
+def add_gwp_set_column(target, value_for):
+    """Give the mini dataset's exchanges a gwp_set column, filled by ``value_for(row)``."""
+    path = target / "exchanges.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    out = [lines[0].replace(",comment", ",gwp_set,comment")]
+    for number, line in enumerate(lines[1:], start=2):
+        head, _, tail = line.rpartition(",")
+        out.append(f"{head},{value_for(number, line)},{tail}")
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+def test_gwp_set_is_read_and_checked(tmp_path):
+    target = copy_mini(tmp_path)
+    add_gwp_set_column(target, lambda n, line: "AR5" if ",biosphere," in line and ",CO2e," in line else "n/a")
+    dataset = load_dataset(target)
+    assert {e.gwp_set for e in dataset.exchanges if e.input_id == "ghg_co2e_unspecified"} == {"AR5"}
+    assert {e.gwp_set for e in dataset.exchanges if e.type == "technosphere"} == {"n/a"}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("AR7", "gwp_set 'AR7' is not one of"), ("n/a", "a kg CO2e figure needs the GWP set its source used")],
+)
+def test_a_co2e_figure_must_name_a_known_gwp_set(tmp_path, value, expected):
+    target = copy_mini(tmp_path)
+    add_gwp_set_column(target, lambda n, line: value if line.startswith("METAL,") else ("not stated" if ",CO2e," in line and ",biosphere," in line else "n/a"))
+    with pytest.raises(DatasetError, match=r"exchanges.csv line 8: " + re.escape(expected)):
+        load_dataset(target)
+
+
+RELATIONS_HEADER = "id,lower,upper,min_ratio,reason,source_id\n"
+
+
+def test_relations_hold_or_the_dataset_is_refused(tmp_path):
+    """PART (13.0149 kg CO2e/kg by hand, tests/test_engine.py) >= 1.3 x METAL (10): holds;
+    >= 1.4 x METAL does not, and the refusal names the line, the relation and its reason."""
+    target = copy_mini(tmp_path)
+    (target / "relations.csv").write_text(RELATIONS_HEADER + "REL-1,METAL,PART,1.3,a part contains its metal,TEST\n", encoding="utf-8")
+    assert [r.id for r in load_dataset(target).relations] == ["REL-1"]
+    (target / "relations.csv").write_text(RELATIONS_HEADER + "REL-1,METAL,PART,1.4,a part contains its metal,TEST\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"relations.csv line 2 \(REL-1\): PART 13.0149 is not >= 1.4 x METAL 10: a part contains its metal"):
+        load_dataset(target)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("REL-1,METAL,GRID-A,1,x,TEST", "METAL (kg) and GRID-A (kWh) are not in the same unit"),
+        ("REL-1,METAL,NOPE,1,x,TEST", "upper 'NOPE' is not an activity"),
+        ("REL-1,METAL,PART,0,x,TEST", "min_ratio must be > 0"),
+        ("REL-1,METAL,PART,1,x,NOSRC", "source_id 'NOSRC' is not in sources.csv"),
+    ],
+)
+def test_malformed_relations_are_refused(tmp_path, row, expected):
+    target = copy_mini(tmp_path)
+    (target / "relations.csv").write_text(RELATIONS_HEADER + row + "\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"relations.csv line 2: .*" + re.escape(expected)):
         load_dataset(target)

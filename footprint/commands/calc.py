@@ -57,6 +57,8 @@ def render_table(result) -> str:
     origin = ", ".join(f"{k} {fmt_number(v)}" for k, v in result.by_origin.items())
     tail = [
         "",
-        f"By origin: {origin}; aircraft {fmt_number(result.aircraft_kgco2e)}; biogenic CO2 (not in total) {fmt_number(result.biogenic_co2_kg)} kg",
+        f"By origin: {origin} (gases resolved for {result.origin_coverage:.0%} of the total; the rest is published "
+        "CO2e aggregates, counted as fossil)",
+        f"Aircraft {fmt_number(result.aircraft_kgco2e)}; biogenic CO2 (not in total) {fmt_number(result.biogenic_co2_kg)} kg",
     ]
     return "\n".join(head + [lines, "", stages, "", gases] + tail)

@@ -20,6 +20,14 @@ def register(subcommands) -> None:
     check = actions.add_parser("check", help="validate a dataset folder (units, ranges, references)")
     check.add_argument("directory", nargs="?", help="dataset folder (default: the bundled GBA dataset)")
     check.set_defaults(handler=run_check)
+    audit = actions.add_parser(
+        "audit", help="tag shares, each example product's share through estimates, unspecified-gas share"
+    )
+    audit.add_argument("directory", nargs="?", help="dataset folder (default: the bundled GBA dataset)")
+    audit.add_argument("--bom", action="append", default=[], help="also audit this BOM file (repeatable)")
+    audit.add_argument("--examples", help="folder of *-bom.csv example products (default: the checkout's examples/)")
+    audit.add_argument("--format", choices=("table", "json"), default="table")
+    audit.set_defaults(handler=run_audit)
 
 
 def activity_rows(engine, category: str | None = None, grid: str | None = None, search: str | None = None) -> list[dict]:
@@ -79,4 +87,67 @@ def run_check(args: argparse.Namespace) -> int:
         f"dataset {dataset.id} {dataset.version} OK: {len(dataset.activities)} activities, "
         f"{len(dataset.exchanges)} exchanges, {len(dataset.sources)} sources; sha256 {dataset.sha256}"
     )
+    return 0
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f} %"
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..bom_io import read_bom
+    from ..dataset import load_dataset, repository_root
+    from ..dataset_audit import audit_dataset, bom_demand, example_products
+    from ..methods import load_method
+
+    dataset = load_dataset(args.directory)
+    examples = Path(args.examples) if args.examples else repository_root() / "examples"
+    products = example_products(dataset, examples) if examples.is_dir() else {}
+    for path in args.bom:
+        bom = read_bom(path)
+        products[Path(path).name] = (bom_demand(bom, dataset), getattr(bom, "grid", None))
+    audit = audit_dataset(dataset, load_method().factors, products)
+    if args.format == "json":
+        print(json.dumps(audit.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(
+        f"dataset {dataset.id} {dataset.version} (sha256 {dataset.sha256[:12]}): {audit.activities} activities, "
+        f"{audit.exchanges} exchanges; {audit.linked_to_energy} activities draw electricity, fuel or heat in "
+        f"their supply chain; {audit.unspecified_activities} have > 50 % of their footprint unspecified by gas"
+    )
+    print()
+    print(
+        format_table(
+            ["tag", "meaning", "exchanges", "share", "share of data rows (excl. S)"],
+            [
+                [tag, meaning, str(audit.tag_counts[tag]), _pct(audit.tag_shares[tag]),
+                 _pct(audit.data_tag_shares[tag]) if tag in audit.data_tag_shares else "-"]
+                for tag, meaning in (
+                    ("F", "found in the cited source"),
+                    ("D", "derived by arithmetic"),
+                    ("R", "recalled, to verify"),
+                    ("E", "estimate"),
+                    ("S", "structural (mass balance, definition)"),
+                )
+            ],
+            align_right={2, 3, 4},
+        )
+    )
+    print()
+    print("kg CO2e rows by the GWP set of their source: " + ", ".join(f"{k} {v}" for k, v in audit.gwp_sets.items()))
+    if audit.products:
+        print()
+        print(
+            format_table(
+                ["product", "kg CO2e", "through E", "through R", "through D", "F/S only", "unspecified gas"],
+                [
+                    [p.name, fmt_number(p.total_kgco2e), _pct(p.through["E"]), _pct(p.through["R"]),
+                     _pct(p.through["D"]), _pct(p.found_only), _pct(p.unspecified_gas)]
+                    for p in audit.products
+                ],
+                align_right={1, 2, 3, 4, 5, 6},
+            )
+        )
     return 0

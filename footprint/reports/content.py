@@ -510,8 +510,21 @@ def _results(w: _Writer) -> list[Block]:
         Table((w.t("report.results.col_gas"), w.t("report.results.col_kg"), w.t("report.results.col_share")), gas_rows, (5, 2, 1.5), ("L", "R", "R"), total_row),
         Heading(w.t("report.results.by_origin"), 2),
         Table((w.t("report.results.col_origin"), w.t("report.results.col_kg"), w.t("report.results.col_share")), origin_rows, (5, 2, 1.5), ("L", "R", "R"), total_row),
+        _origin_coverage_note(w),
     ]
     return blocks
+
+
+# Below this share of gas-resolved emissions the origin split is flagged as a convention.
+ORIGIN_COVERAGE_FLAG = 0.5
+
+
+def _origin_coverage_note(w: _Writer) -> Paragraph:
+    """How much of the origin split is data: flagged when most of the total is unspecified."""
+    coverage = w.result.origin_coverage
+    style = "warning" if coverage < ORIGIN_COVERAGE_FLAG else "note"
+    key = "report.results.origin_flag" if coverage < ORIGIN_COVERAGE_FLAG else "report.results.origin_coverage"
+    return Paragraph(w.t(key, share=percent(coverage), unspecified=percent(1.0 - coverage)), style)
 
 
 def _ordered_stages(by_stage: dict[str, float]) -> list[tuple[str, float]]:
