@@ -244,26 +244,96 @@ def _extract(bd, bc, dataset: Dataset, methods: list[Method], project: str) -> B
     )
 
 
+def _verified_marker(project: str) -> Path:
+    """Where a successful check of a project against its records is remembered."""
+    return cache_dir() / "verified" / f"{project}.json"
+
+
+def _from_records(dataset: Dataset, methods: list[Method], project: str, brightway_ids: dict[str, int]) -> Background:
+    """The background straight from the dataset records (no Brightway import).
+
+    Used when this (dataset hash, method hashes) project was already built and checked equal to
+    the records by :func:`_extract`: the records are re-read and re-hashed on every load, so the
+    matrices are the same system Brightway holds, without paying 2 s of bw2calc imports per
+    command-line run.
+    """
+    codes = [a.id for a in dataset.activities]
+    flows = [f.code for f in dataset.flows]
+    technosphere, biosphere, _, _ = record_matrices(dataset)
+    factors = {m.id: np.array([m.factors.get(code, 0.0) for code in flows]) for m in methods}
+    for array in (technosphere.data, biosphere.data, *factors.values()):
+        array.setflags(write=False)
+    return Background(
+        dataset=dataset,
+        methods={m.id: m for m in methods},
+        activity_codes=tuple(codes),
+        flow_codes=tuple(flows),
+        technosphere=technosphere,
+        biosphere=biosphere,
+        factors=factors,
+        brightway_ids=brightway_ids,
+        project_name=project,
+    )
+
+
+def _read_verified(project: str, dataset: Dataset, methods: list[Method]) -> dict[str, int] | None:
+    """Brightway ids of a project checked earlier, or None (absent, unreadable or for other data)."""
+    try:
+        data = json.loads(_verified_marker(project).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("dataset_sha256") != dataset.sha256 or data.get("methods") != [m.sha256 for m in methods]:
+        return None
+    ids = data.get("brightway_ids")
+    if not isinstance(ids, dict) or set(ids) != {a.id for a in dataset.activities}:
+        return None
+    return {code: int(node) for code, node in ids.items()}
+
+
+def _write_verified(background: Background) -> None:
+    marker = _verified_marker(background.project_name)
+    payload = {
+        "dataset_sha256": background.dataset.sha256,
+        "methods": [m.sha256 for m in background.methods.values()],
+        "brightway_ids": background.brightway_ids,
+    }
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        temporary = marker.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        temporary.write_text(json.dumps(payload, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, marker)
+    except OSError as error:  # a read-only cache still computes, only slower next time
+        log.info("could not remember the checked project %s: %s", background.project_name, error)
+
+
 def open_background(dataset: Dataset | None = None, method_ids: list[str] | None = None) -> Background:
     """The background for a dataset, building its Brightway project on first use only.
 
     The project name carries the dataset content hash and the method hashes, so a changed
-    dataset gets a new project and an unchanged one is never rewritten.
+    dataset gets a new project and an unchanged one is never rewritten. The first open in a
+    cache checks Brightway's matrices against the records (:func:`_extract`) and remembers that
+    it did; later processes read the records directly and import no Brightway module.
     """
     dataset = dataset or load_dataset()
     methods = [load_method(m) for m in (method_ids or available_methods())]
     key = (dataset.sha256, tuple(m.sha256 for m in methods), str(cache_dir()))
-    with _LOCK, _quiet_stdout():
+    with _LOCK:
         if key in _OPEN:
             return _OPEN[key]
-        bd, bc = _brightway(cache_dir())
         project = _project_name(dataset, methods)
-        bd.projects.set_current(project, update=False)
-        marker = Path(bd.projects.dir) / "gba-footprint-complete.json"
-        if not marker.exists():
-            log.info("building Brightway project %s", project)
-            _write_project(bd, dataset, methods)
-            marker.write_text(json.dumps({"dataset": dataset.describe(), "methods": [m.describe() for m in methods]}))
-        background = _extract(bd, bc, dataset, methods, project)
+        checked = _read_verified(project, dataset, methods)
+        if checked is not None:
+            background = _OPEN[key] = _from_records(dataset, methods, project, checked)
+            return background
+        with _quiet_stdout():
+            bd, bc = _brightway(cache_dir())
+            bd.projects.set_current(project, update=False)
+            marker = Path(bd.projects.dir) / "gba-footprint-complete.json"
+            if not marker.exists():
+                log.info("building Brightway project %s", project)
+                _write_project(bd, dataset, methods)
+                marker.write_text(json.dumps({"dataset": dataset.describe(), "methods": [m.describe() for m in methods]}))
+            background = _extract(bd, bc, dataset, methods, project)
+        _write_verified(background)
         _OPEN[key] = background
         return background

@@ -61,3 +61,49 @@ def test_agreement_check_refuses_a_different_matrix():
     _agree("technosphere", sp.csr_matrix(np.array([[1.0, -1.1000001], [0.0, 1.0]], dtype=np.float32)), exact)
     with pytest.raises(DatasetError, match="technosphere"):
         _agree("technosphere", sp.csr_matrix(np.array([[1.0, -1.2], [0.0, 1.0]])), exact)
+
+
+def _open_in_new_process(cache: Path, code: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import MINI
+
+    script = (
+        "import sys, json\n"
+        "from footprint.dataset import load_dataset\n"
+        "from footprint.engine import FootprintEngine\n"
+        "from footprint.background import open_background\n"
+        f"b = open_background(load_dataset({str(MINI)!r}))\n"
+        "e = FootprintEngine(b)\n"
+        f"print(json.dumps([repr(e.activity_footprint({code!r})), 'bw2calc' in sys.modules, 'bw2data' in sys.modules]))\n"
+    )
+    env = dict(os.environ, GBA_FOOTPRINT_CACHE=str(cache))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_a_checked_project_opens_without_importing_brightway(tmp_path):
+    """The first process builds and checks the project; later ones read the records and import
+    no Brightway module (the command-line path), with the same scores bit for bit."""
+    import json
+
+    first = json.loads(_open_in_new_process(tmp_path, "PART"))
+    second = json.loads(_open_in_new_process(tmp_path, "PART"))
+    assert first[1:] == [True, True]
+    assert second[1:] == [False, False]
+    assert first[0] == second[0] == repr(13.0149)  # hand value, tests/test_engine.py
+
+
+def test_a_marker_for_other_data_is_not_trusted(tmp_path):
+    """A remembered check whose dataset hash does not match is ignored: Brightway is used again."""
+    import json
+
+    _open_in_new_process(tmp_path, "PART")
+    (marker,) = (tmp_path / "brightway" / "verified").glob("*.json")
+    data = json.loads(marker.read_text())
+    data["dataset_sha256"] = "0" * 64
+    marker.write_text(json.dumps(data))
+    assert json.loads(_open_in_new_process(tmp_path, "PART"))[1] is True

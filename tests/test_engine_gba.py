@@ -86,13 +86,37 @@ def test_a_sample_of_activities_agrees_with_bw2calc(gba_engine):
         assert gba_engine.activity_footprint(code) == pytest.approx(expected, rel=1e-6), code
 
 
-def test_every_grid_is_selectable_and_changes_processing(gba_engine, gba_dataset):
+def test_no_background_activity_draws_the_site_grid(gba_dataset):
+    """The grid rule: ELEC-SITE is the study's own factory. Background activities, GBA supplier
+    steps included, draw the grid of their own region, so none may consume ELEC-SITE."""
+    consumers = sorted({e.activity_id for e in gba_dataset.exchanges if e.input_id == "ELEC-SITE"})
+    assert consumers == []
+
+
+def test_grid_switch_moves_only_the_site_electricity(gba_engine, gba_dataset):
+    """Every grid is selectable; it changes ELEC-SITE and nothing else in the background; a BOM's
+    total moves by exactly its site kWh x (new grid - default grid)."""
+    default = gba_dataset.default_site_grid
+    base = gba_engine.unit_scores(default).total
+    index = gba_engine.background.activity_index
+    bom = bom_from_data(
+        {
+            "product": "moulded part made at the study site",
+            "declared_unit": {"quantity": 1, "unit": "kg"},
+            "lines": [
+                {"id": "P", "activity_id": "PP-PART-GBA", "amount": 1, "unit": "kg", "stage": "purchased_parts"},
+                {"id": "E", "activity_id": "ELEC-SITE", "amount": 3, "unit": "kWh", "stage": "manufacturing_energy"},
+            ],
+        }
+    )
+    base_total = gba_engine.calculate(bom, grid=default).total_kgco2e
     for grid in gba_dataset.grids():
-        site = gba_engine.activity_footprint("ELEC-SITE", grid=grid.id)
-        assert site == pytest.approx(gba_engine.activity_footprint(grid.id), rel=1e-12)
-    low = gba_engine.activity_footprint("PP-PART-GBA", grid="ELEC-HK-CLP-2024-LCA")
-    high = gba_engine.activity_footprint("PP-PART-GBA", grid="ELEC-HK-HKE-2024-LCA")
-    assert low < high
+        scores = gba_engine.unit_scores(grid.id).total
+        assert scores[index["ELEC-SITE"]] == pytest.approx(scores[index[grid.id]], rel=1e-12)
+        changed = [code for code, i in index.items() if code != "ELEC-SITE" and scores[i] != pytest.approx(base[i], rel=1e-12, abs=1e-15)]
+        assert changed == [], f"{grid.id} changed supplier activities: {changed[:5]}"
+        expected = base_total + 3 * (scores[index[grid.id]] - base[index[default]])
+        assert gba_engine.calculate(bom, grid=grid.id).total_kgco2e == pytest.approx(expected, rel=1e-12)
 
 
 def test_air_freight_is_reported_as_aircraft(gba_engine):
