@@ -19,7 +19,9 @@ from .texts import Texts
 from .uploads import read_upload
 from .widgets import choice
 
-DATA_TYPES = ("primary", "secondary")
+# Secondary first: a new line is secondary (a background factor) until the user says the amount
+# was measured at the site; a first option of "primary" made typed studies claim 100 % primary data.
+DATA_TYPES = ("secondary", "primary")
 CERTIFICATE_TYPES = ("GEC", "green_power", "IREC")
 
 
@@ -281,13 +283,13 @@ def upload_box(catalog: Catalog, engine, t: Texts) -> None:
         st.caption(t("upload.help"))
         st.file_uploader(t("upload.file"), type=["csv", "xlsx", "json", "txt"], key="upload.bom", on_change=_on_upload, args=(catalog,))
         left, right = st.columns(2)
-        left.download_button(t("upload.template_csv"), template_csv, file_name="bom-template.csv", mime="text/csv", icon=":material/download:")
+        left.download_button(t("upload.template_csv"), template_csv, file_name="bom-template.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
         right.download_button(
             t("upload.template_xlsx"),
             lambda: template_xlsx(engine),
             file_name="bom-template.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            icon=":material/download:",
+            icon=":material/download:", on_click="ignore",
         )
         report = st.session_state.get("upload.report")
         if not report:

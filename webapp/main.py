@@ -84,10 +84,28 @@ def example_form(catalog: Catalog) -> StudyForm:
 # ------------------------------------------------------------------------------ callbacks
 
 
+CONFIRM_NEW = "confirm.new"
+
+
 def _reset(catalog: Catalog) -> None:
     session.push_form(st.session_state, new_form(catalog))
     st.session_state.pop("outcome", None)
     st.session_state.pop("upload.report", None)
+    st.session_state.pop(CONFIRM_NEW, None)
+
+
+def _ask_new(catalog: Catalog) -> None:
+    """"New study" wipes everything typed: ask first, unless there is nothing to lose."""
+    typed = session.read_form(st.session_state).to_dict()
+    blank = new_form(catalog).to_dict()
+    if {k: v for k, v in typed.items() if k != "study_id"} == {k: v for k, v in blank.items() if k != "study_id"}:
+        _reset(catalog)
+    else:
+        st.session_state[CONFIRM_NEW] = True
+
+
+def _cancel_new() -> None:
+    st.session_state.pop(CONFIRM_NEW, None)
 
 
 def _load_example(catalog: Catalog) -> None:
@@ -140,8 +158,13 @@ def sidebar(engine, catalog: Catalog, t: Texts, form: StudyForm, study) -> None:
     with st.sidebar:
         st.markdown(f"### {t('sidebar.study')}")
         left, right = st.columns(2)
-        left.button(t("sidebar.new"), key="btn.new", on_click=_reset, args=(catalog,), width="stretch")
+        left.button(t("sidebar.new"), key="btn.new", on_click=_ask_new, args=(catalog,), width="stretch")
         right.button(t("sidebar.example"), key="btn.example", on_click=_load_example, args=(catalog,), width="stretch")
+        if st.session_state.get(CONFIRM_NEW):
+            st.warning(t("sidebar.confirm_new"), icon=":material/warning:")
+            yes, no = st.columns(2)
+            yes.button(t("sidebar.confirm_new_yes"), key="btn.new_confirm", on_click=_reset, args=(catalog,), type="primary", width="stretch")
+            no.button(t("sidebar.confirm_new_no"), key="btn.new_cancel", on_click=_cancel_new, width="stretch")
         data, kind = study_json(form, study)
         name = safe_filename(form.product_name or form.product_name_zh or form.study_id)
         st.download_button(
@@ -150,7 +173,7 @@ def sidebar(engine, catalog: Catalog, t: Texts, form: StudyForm, study) -> None:
             file_name=f"{name}.study.json",
             mime="application/json",
             key="dl.sidebar_study",
-            icon=":material/save:",
+            icon=":material/save:", on_click="ignore",
             width="stretch",
         )
         if kind == "draft":

@@ -251,14 +251,14 @@ def downloads_section(outcome: Outcome, form: StudyForm, engine, t: Texts) -> No
     name = downloads.safe_filename(form.product_name or form.product_name_zh or form.study_id)
     data, kind = downloads.study_json(form, outcome.study)
     cols = st.columns(3)
-    cols[0].download_button(t("downloads.study" if kind == "study" else "downloads.draft"), data, file_name=f"{name}.study.json", mime="application/json", icon=":material/save:", key="dl.study", width="stretch")
+    cols[0].download_button(t("downloads.study" if kind == "study" else "downloads.draft"), data, file_name=f"{name}.study.json", mime="application/json", icon=":material/save:", key="dl.study", on_click="ignore", width="stretch")
     cols[1].download_button(
         t("downloads.excel"),
         lambda: integrations.results_xlsx(outcome, engine, form.rule_set),
         file_name=f"{name}-results.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table:",
-        key="dl.xlsx",
+        key="dl.xlsx", on_click="ignore",
         width="stretch",
     )
     cols[2].download_button(
@@ -267,15 +267,15 @@ def downloads_section(outcome: Outcome, form: StudyForm, engine, t: Texts) -> No
         file_name=f"{name}-report-{t.language}.pdf",
         mime="application/pdf",
         icon=":material/picture_as_pdf:",
-        key="dl.pdf",
+        key="dl.pdf", on_click="ignore",
         width="stretch",
     )
     label = outcome.label
     more = st.columns(3)
     if label is not None and label.svg:
-        more[0].download_button(t("downloads.label_svg"), label.svg, file_name=f"{name}-label.svg", mime="image/svg+xml", icon=":material/label:", key="dl.svg", width="stretch")
+        more[0].download_button(t("downloads.label_svg"), label.svg, file_name=f"{name}-label.svg", mime="image/svg+xml", icon=":material/label:", key="dl.svg", on_click="ignore", width="stretch")
     if label is not None and label.png:
-        more[1].download_button(t("downloads.label_png"), label.png, file_name=f"{name}-label.png", mime="image/png", icon=":material/image:", key="dl.png", width="stretch")
+        more[1].download_button(t("downloads.label_png"), label.png, file_name=f"{name}-label.png", mime="image/png", icon=":material/image:", key="dl.png", on_click="ignore", width="stretch")
     if outcome.study is not None or form.applicant:
         more[2].download_button(
             t("downloads.pact"),
@@ -283,7 +283,7 @@ def downloads_section(outcome: Outcome, form: StudyForm, engine, t: Texts) -> No
             file_name=f"{name}-pact.json",
             mime="application/json",
             icon=":material/share:",
-            key="dl.pact",
+            key="dl.pact", on_click="ignore",
             width="stretch",
         )
 

@@ -313,3 +313,31 @@ def test_certificates_survive_switching_the_claim_off_and_on():
     at.toggle(key="f.market_based").set_value(True).run()
     rows = current_rows(at.session_state, "certificates")
     assert [(r["id"], r["quantity"], r["generation_activity_id"]) for r in rows] == [("GEC-7", "12", "ELEC-GEN-PV-CN-2024")]
+
+
+def test_new_study_asks_before_discarding_what_was_typed(engine):
+    at = _fill_product(new_app("en"), name="Kettle")
+    at.button(key="btn.new").click().run()
+    assert at.text_input(key="f.product_name").value == "Kettle"  # nothing lost yet
+    assert "discarded" in texts(at.warning)
+    at.button(key="btn.new_cancel").click().run()
+    assert at.text_input(key="f.product_name").value == "Kettle"
+    assert not [b for b in at.button if b.key == "btn.new_confirm"]
+    at.button(key="btn.new").click().run()
+    at.button(key="btn.new_confirm").click().run()
+    assert at.text_input(key="f.product_name").value == ""
+
+
+def test_new_study_on_an_empty_form_needs_no_confirmation(engine):
+    at = new_app("en")
+    at.button(key="btn.new").click().run()
+    assert not [b for b in at.button if b.key == "btn.new_confirm"]
+
+
+def test_a_picked_line_is_secondary_unless_the_user_says_it_was_measured(engine):
+    """A study typed from background factors must not claim primary data (PACT primaryDataShare)."""
+    at = _fill_product(new_app("en"))
+    pick(at, "aluminium extruded", "AL-EXTR-GBA", 0.3, unit="kg")
+    calculate(at)
+    (line,) = [line for line in outcome(at).result.lines if line.activity_id == "AL-EXTR-GBA"]
+    assert line.data_type == "secondary"

@@ -185,6 +185,8 @@ def test_enter_a_bom_see_total_and_label_download_study(server, tmp_path):
             # -- a new study entered by hand
             page.get_by_role("button", name=EN["new"]).click()
             idle(page)
+            page.get_by_role("button", name="Discard and start new").click()  # asked first: the example is loaded
+            idle(page)
             page.get_by_role("tab", name=EN["product"]).click()
             page.get_by_role("textbox", name="Product name", exact=True).fill("Aluminium bracket")
             commit(page)
@@ -268,6 +270,22 @@ def test_enter_a_bom_see_total_and_label_download_study(server, tmp_path):
                 ("ELEC-SITE", 0.5, "kWh"),
             ]
             assert study["declared"]["total_kgco2e"] == pytest.approx(expected, rel=1e-12)
+
+            # Two downloads in quick succession (once failed with MediaFileStorageError: the first
+            # click reran the script and dropped the second file): both arrive, both whole.
+            arrived = []
+            page.on("download", lambda download: arrived.append(download))
+            page.get_by_role("button", name="Label (SVG)", exact=True).click()
+            page.get_by_role("button", name="PACT footprint (JSON)", exact=True).click()
+            for _ in range(100):
+                if len(arrived) == 2:
+                    break
+                page.wait_for_timeout(100)
+            assert sorted(d.suggested_filename for d in arrived) == ["Aluminium-bracket-label.svg", "Aluminium-bracket-pact.json"]
+            assert all(d.failure() is None for d in arrived)
+            by_name = {d.suggested_filename: Path(d.path()) for d in arrived}
+            assert by_name["Aluminium-bracket-label.svg"].read_bytes().lstrip().startswith(b"<")
+            assert json.loads(by_name["Aluminium-bracket-pact.json"].read_text(encoding="utf-8"))["specVersion"]
         finally:
             context.close()
     elapsed = time.monotonic() - started
