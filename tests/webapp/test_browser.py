@@ -12,17 +12,14 @@ import contextlib
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from footprint.reports.numbers import significant
+from webapp.live_server import ServerDidNotStart, live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -50,52 +47,17 @@ def _playwright():
     return sync_playwright
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
     """`streamlit run app.py` on a free local port, with this test run's temporary cache."""
     _playwright()
-    port = _free_port()
     env = dict(os.environ)  # carries the temporary GBA_FOOTPRINT_CACHE set by tests/conftest.py
     env.pop("GBA_FOOTPRINT_DATASET", None)  # the bundled GBA dataset, as users get it
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - outlives this block: the server writes to it
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-            "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
-            "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            log.seek(0)
-            pytest.fail(f"streamlit did not start:\n{log.read().decode(errors='replace')[-3000:]}")
-        time.sleep(0.2)
-    yield url
-    process.terminate()
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        with live_server(env) as (url, _):
+            yield url
+    except ServerDidNotStart as error:
+        pytest.fail(str(error))
 
 
 def idle(page, timeout: float = 30_000) -> None:

@@ -1,0 +1,134 @@
+"""Speed as a user meets it: a real `streamlit run app.py` server in its own process, driven by
+Debian's chromium, and `footprint calc` in fresh processes.
+
+Run: ``python benchmarks/bench_server.py [--repeat 5]``
+
+Prints, with the target and the ratio measured/target (below 1 meets it; nothing asserted):
+
+- server start: process start until the health check answers (the engine is built here);
+- first page: navigation until the first screen is drawn;
+- first Calculate: press on the example study until the result metric is drawn;
+- later Calculate: median of ``--repeat`` presses, each after changing the site electricity so
+  no result can be reused;
+- first PDF: press on the PDF button until the download has arrived;
+- footprint calc (fresh process, project built): median wall time of ``--repeat`` runs of the
+  command on examples/led-lamp-bom.csv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TARGETS = {"Calculate": 0.5, "PDF": 3.0, "footprint calc": 1.5}
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _idle(page, timeout: float = 120_000) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_selector("[data-testid=stApp][data-test-script-state=running]", timeout=300)
+    except PlaywrightTimeout:
+        pass
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
+
+
+def _timed(action, wait) -> float:
+    started = time.perf_counter()
+    action()
+    wait()
+    return time.perf_counter() - started
+
+
+def browser_timings(url: str, repeat: int, profile: Path) -> dict[str, float | list[float]]:
+    from playwright.sync_api import sync_playwright
+
+    times: dict[str, float | list[float]] = {}
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"],
+            viewport={"width": 1440, "height": 1500}, accept_downloads=True,
+        )
+        try:
+            page = context.new_page()
+            times["first page"] = _timed(lambda: page.goto(url), lambda: page.get_by_role("button", name="载入示例").wait_for(timeout=120_000))
+            page.locator("[data-testid=stRadio] label").filter(has_text="English").click()
+            _idle(page)
+            page.get_by_role("button", name="Load example").click()
+            _idle(page)
+            calculate = page.get_by_role("button", name="Calculate footprint")
+            metric = page.locator("[data-testid=stMetricValue]").first
+            times["first Calculate"] = _timed(calculate.click, lambda: (_idle(page), metric.wait_for()))
+            later = []
+            for run in range(repeat):
+                page.get_by_role("tab", name="③ Factory energy").click()
+                field = page.get_by_role("spinbutton", name="Electricity used")
+                field.fill(f"{0.08 + 0.01 * (run + 1):.2f}")
+                page.keyboard.press("Tab")
+                _idle(page)
+                later.append(_timed(calculate.click, lambda: (_idle(page), metric.wait_for())))
+            times["later Calculate"] = later
+            page.get_by_role("tab", name="Label", exact=True).click()
+            _idle(page)
+            pdf = page.get_by_role("button", name="Report (PDF)", exact=True)
+            started = time.perf_counter()
+            with page.expect_download(timeout=120_000) as info:
+                pdf.click()
+            info.value.path()
+            times["first PDF"] = time.perf_counter() - started
+        finally:
+            context.close()
+    return times
+
+
+def calc_timings(repeat: int, env: dict[str, str]) -> list[float]:
+    command = [sys.executable, "-m", "footprint", "calc", str(ROOT / "examples" / "led-lamp-bom.csv")]
+    subprocess.run(command, env=env, check=True, capture_output=True)  # builds the project once
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(command, env=env, check=True, capture_output=True)
+        runs.append(time.perf_counter() - started)
+    return runs
+
+
+def row(name: str, seconds: float, target: float | None) -> str:
+    ratio = f"{seconds / target:6.2f}" if target else "     -"
+    goal = f"< {target:g} s" if target else ""
+    return f"{name:34s} {seconds:8.2f} s  {goal:>8s}  {ratio}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    from webapp.live_server import live_server
+
+    env = dict(os.environ)
+    env["GBA_FOOTPRINT_CACHE"] = tempfile.mkdtemp(prefix="gba-bench-server-")
+    env["BRIGHTWAY2_DIR"] = tempfile.mkdtemp(prefix="gba-bench-bw-")
+    print(f"{'measure':34s} {'seconds':>10s}  {'target':>8s}  ratio")
+    with live_server(env, timeout=300) as (url, start_seconds):
+        print(row("server start (cold cache)", start_seconds, None))
+        times = browser_timings(url, args.repeat, Path(tempfile.mkdtemp(prefix="gba-bench-profile-")))
+    print(row("first page", times["first page"], None))
+    print(row("first Calculate", times["first Calculate"], TARGETS["Calculate"]))
+    later = times["later Calculate"]
+    print(row(f"later Calculate (median of {len(later)})", statistics.median(later), TARGETS["Calculate"]))
+    print(row("first PDF", times["first PDF"], TARGETS["PDF"]))
+    calc = calc_timings(args.repeat, env)
+    print(row(f"footprint calc, fresh process (median of {len(calc)})", statistics.median(calc), TARGETS["footprint calc"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""Work done once when the server starts, so the first visitor waits for none of it.
+
+Streamlit runs ``app.py`` per browser session and has no start-up hook, so ``python -m webapp``
+does this before it starts the server in the same process: it builds the engine and catalogue
+into the ``st.cache_resource`` caches every session reads, then computes and renders the example
+study once (rule sets, Monte Carlo samplers, label with QR code and the PDF report's fonts are
+loaded then, not on a visitor's first press of Calculate or PDF).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+log = logging.getLogger(__name__)
+
+
+def warm_up() -> float:
+    """Build and exercise everything a first session needs; the seconds it took."""
+    started = time.perf_counter()
+    from . import config, integrations
+    from .compute import calculate
+    from .main import example_form, load_catalog, load_engine
+
+    directory = config.dataset_dir()
+    engine = load_engine(directory)
+    form = example_form(load_catalog(directory))
+    outcome = calculate(form, engine)
+    if outcome.result is not None:
+        integrations.report_pdf(outcome, engine, "zh-Hans", form.rule_set)
+    return time.perf_counter() - started
