@@ -47,15 +47,49 @@ def catalogue(language: str) -> dict[str, str]:
     return entries
 
 
+HONG_KONG_TERMS = LOCALES / "zh-Hant" / "hong_kong_terms.csv"
+
+
 @lru_cache(maxsize=1)
-def _to_traditional() -> Callable[[str], str]:
+def _hong_kong_terms() -> tuple[tuple[str, str], ...]:
+    """(term after OpenCC s2hk, Hong Kong wording), longest first so phrases win over words."""
+    import csv
+
+    with HONG_KONG_TERMS.open(encoding="utf-8", newline="") as handle:
+        pairs = [(row["after_s2hk"], row["hong_kong"]) for row in csv.DictReader(handle) if row["after_s2hk"]]
+    return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
+
+
+@lru_cache(maxsize=1)
+def _s2hk() -> Callable[[str], str]:
     try:
         import opencc  # type: ignore[import-not-found]
 
-        converter = opencc.OpenCC("s2hk")
-        return converter.convert
+        return opencc.OpenCC("s2hk").convert
     except Exception:  # not installed, or a build without the profile
         return lambda text: text
+
+
+def to_hong_kong(text: str) -> str:
+    """Simplified Chinese in Hong Kong Traditional: OpenCC's s2hk converts characters (and
+    character variants), not vocabulary, so mainland terms (信息, 模板, 服務器) would stay; the
+    terms table (data, ``locales/zh-Hant/hong_kong_terms.csv``) puts the Hong Kong wording in."""
+    converted = _s2hk()(text)
+    if not converted:
+        return converted
+    # one pass, longest term first, so a replacement is never replaced again
+    terms = _hong_kong_terms()
+    out, index = [], 0
+    while index < len(converted):
+        for term, replacement in terms:
+            if converted.startswith(term, index):
+                out.append(replacement)
+                index += len(term)
+                break
+        else:
+            out.append(converted[index])
+            index += 1
+    return "".join(out)
 
 
 def text(key: str, language: str = "en", **values) -> str:
@@ -66,7 +100,7 @@ def text(key: str, language: str = "en", **values) -> str:
     if template is None:
         raise KeyError(f"no text for {key!r}")
     result = template.format(**values) if values else template
-    return _to_traditional()(result) if language == "zh-Hant" else result
+    return to_hong_kong(result) if language == "zh-Hant" else result
 
 
 def translator(language: str) -> Callable[..., str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from footprint.commands.datasets import activity_rows
+from footprint.i18n import to_hong_kong
 
 # BOM sections of the form, in screen order. Electricity of the site is its own input.
 SECTIONS = ("materials", "energy", "emissions", "transport")
@@ -65,16 +66,6 @@ def _traditional_to_simplified():
         return lambda text: text
 
 
-@lru_cache(maxsize=1)
-def _simplified_to_traditional():
-    try:
-        import opencc  # type: ignore[import-not-found]
-
-        return opencc.OpenCC("s2hk").convert
-    except (ImportError, OSError, ValueError):  # pragma: no cover
-        return lambda text: text
-
-
 class Catalog:
     """Activities of one engine's dataset, grouped by form section; read-only after creation."""
 
@@ -96,7 +87,7 @@ class Catalog:
             for r in rows
         }
         self._haystack = {
-            code: _fold(f"{code} {o.name_en} {o.name_zh} {_simplified_to_traditional()(o.name_zh)}") for code, o in self.options.items()
+            code: _fold(f"{code} {o.name_en} {o.name_zh} {to_hong_kong(o.name_zh)}") for code, o in self.options.items()
         }
         self.grid_ids = self._ordered_grids()
         self.default_grid = self.dataset.default_site_grid
@@ -145,7 +136,7 @@ class Catalog:
         if language == "en":
             return option.name_en
         if language == "zh-Hant":
-            return _simplified_to_traditional()(option.name_zh or option.name_en)
+            return to_hong_kong(option.name_zh) if option.name_zh else option.name_en
         return option.name_zh or option.name_en
 
     def other_name(self, activity_id: str, language: str) -> str:

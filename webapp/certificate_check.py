@@ -31,7 +31,7 @@ from footprint.certification.registry.store import (
     default_registry_path,
 )
 from footprint.errors import FootprintError
-from footprint.i18n import text
+from footprint.i18n import text, to_hong_kong
 from footprint.units import format_number
 
 log = logging.getLogger(__name__)
@@ -238,9 +238,7 @@ def _both(first: str, second: str) -> str:
 def _product(status: CertificateStatus, language: str) -> str:
     chinese = status.product_name_zh
     if language == "zh-Hant" and chinese:
-        from .catalog import _simplified_to_traditional  # OpenCC, as for activity names
-
-        chinese = _simplified_to_traditional()(chinese)
+        chinese = to_hong_kong(chinese)  # as for activity names
     return _both(chinese, status.product_name) if language != "en" else _both(status.product_name, chinese)
 
 

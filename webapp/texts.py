@@ -4,7 +4,7 @@ footprint objects carry (RowIssue.message / message_zh, rule Text.en / .zh)."""
 
 from __future__ import annotations
 
-from footprint.i18n import LANGUAGES, normalise_language, text
+from footprint.i18n import LANGUAGES, normalise_language, text, to_hong_kong
 
 LANGUAGE_CHOICES = ("zh-Hans", "zh-Hant", "en")
 
@@ -34,9 +34,7 @@ class Texts:
         if self.is_en or not chinese:
             return english
         if self.language == "zh-Hant":
-            from .catalog import _simplified_to_traditional
-
-            return _simplified_to_traditional()(chinese)
+            return to_hong_kong(chinese)
         return chinese
 
     @staticmethod
