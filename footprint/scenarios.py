@@ -29,6 +29,11 @@ from .results import FootprintResult
 ScenarioKind = Literal["swap", "grid", "scale"]
 ELECTRICITY_CATEGORIES = frozenset({"electricity_grid", "electricity_generation", "electricity_site"})
 ALTERNATIVES_FILE = Path(__file__).resolve().parent / "alternatives.yaml"
+# What a suggestion asks the manufacturer to do: move or re-contract the site's grid, buy or make
+# green power for the site, use recycled content, buy the same material from another supplier
+# (route or region), switch to another material, or ship another way.
+LEVERS = ("grid", "green_power", "recycled", "supplier", "material", "transport")
+RECYCLED_MARKERS = ("-SEC-", "-SEC", "-REC-", "-REC", "RECYCL", "SECONDARY", "SCRAP")
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,7 @@ class Suggestion:
     path: str | None
     from_id: str
     to_id: str
+    lever: str  # what the user would change: see LEVERS
     to_name: str
     to_name_zh: str
     total_kgco2e: float
@@ -186,25 +192,47 @@ def propose_alternatives(engine, bom, grid: str | None = None, top_lines: int = 
             continue
         outcome = evaluate(engine, bom, change_grid(other.id), baseline, grid)
         if outcome.error is None and outcome.change_kgco2e < 0:
-            suggestions.append(_suggestion(outcome, None, baseline.grid, other))
+            suggestions.append(_suggestion(outcome, None, dataset.activity(baseline.grid), other))
     suggestions.sort(key=lambda s: (s.change_kgco2e, s.to_id))
-    for line in baseline.hotspots(top_lines):
+    site_power = [line for line in baseline.lines if dataset.activity(line.activity_id).category in ("electricity_site", "electricity_grid")]
+    lines = list(baseline.hotspots(top_lines)) + [line for line in site_power if line not in baseline.hotspots(top_lines)]
+    for line in lines:
         found = []
         for candidate in candidates(dataset, line.activity_id):
             outcome = evaluate(engine, bom, swap(line.path, candidate.id), baseline, grid)
             if outcome.error is None and outcome.change_kgco2e < 0:
-                found.append(_suggestion(outcome, line.path, line.activity_id, candidate))
+                found.append(_suggestion(outcome, line.path, dataset.activity(line.activity_id), candidate))
         found.sort(key=lambda s: (s.change_kgco2e, s.to_id))
         suggestions.extend(found[:per_line])
     return suggestions
 
 
-def _suggestion(outcome: ScenarioOutcome, path: str | None, from_id: str, to) -> Suggestion:
+def lever(before, after) -> str:
+    """Which of :data:`LEVERS` swapping activity ``before`` for ``after`` pulls."""
+    if after.category == "electricity_generation":
+        return "green_power"
+    if after.category in ELECTRICITY_CATEGORIES:
+        return "grid"
+    if after.category == "freight":
+        return "transport"
+
+    def recycled(activity) -> bool:
+        text = f"{activity.id} {activity.name_en}".upper()
+        return any(marker in text for marker in RECYCLED_MARKERS)
+
+    if recycled(after) and not recycled(before):
+        return "recycled"
+    same_product = before.name_en.split(",")[0].strip().lower() == after.name_en.split(",")[0].strip().lower()
+    return "supplier" if same_product else "material"
+
+
+def _suggestion(outcome: ScenarioOutcome, path: str | None, before, to) -> Suggestion:
     return Suggestion(
         kind=outcome.scenario.kind,
         path=path,
-        from_id=from_id,
+        from_id=before.id,
         to_id=to.id,
+        lever="grid" if outcome.scenario.kind == "grid" else lever(before, to),
         to_name=to.name_en,
         to_name_zh=to.name_zh,
         total_kgco2e=outcome.total_kgco2e,

@@ -74,3 +74,30 @@ def test_proposals_for_hotspots_and_grid(mini_engine):
 def test_no_proposal_that_raises_the_footprint(mini_engine):
     bom = make_bom(line("PWR", "GRID-B", 10, "kWh", "manufacturing_energy"), grid="GRID-B")
     assert propose_alternatives(mini_engine, bom) == []
+
+
+def test_each_suggestion_names_the_lever_it_pulls():
+    """Green power for generation, recycled content, same product from another route, another
+    material, another transport mode, another grid."""
+    from types import SimpleNamespace as A
+
+    from footprint.scenarios import lever
+
+    grid = A(id="ELEC-GD-2023-LCA", name_en="Electricity, Guangdong", category="electricity_grid")
+    site = A(id="ELEC-SITE", name_en="Electricity at the site", category="electricity_site")
+    assert lever(site, A(id="ELEC-GEN-PV-CN-2024", name_en="Electricity, PV", category="electricity_generation")) == "green_power"
+    assert lever(site, grid) == "grid"
+    primary = A(id="AL-PRIM-CN", name_en="Primary aluminium ingot, China", category="material")
+    assert lever(primary, A(id="AL-SEC-CN", name_en="Secondary (remelted) aluminium ingot", category="material")) == "recycled"
+    pp = A(id="PP-GBA", name_en="Polypropylene resin, naphtha route", category="material")
+    assert lever(pp, A(id="PP-CN-MKT", name_en="Polypropylene resin, China market", category="material")) == "supplier"
+    assert lever(pp, A(id="PP-BIO", name_en="Bio-based polyethylene", category="material")) == "material"
+    truck = A(id="FRT-TRK-HEAVY-DIESEL-CN", name_en="Road freight, heavy truck", category="freight")
+    assert lever(truck, A(id="FRT-RAIL-CN", name_en="Rail freight", category="freight")) == "transport"
+
+
+def test_site_electricity_gets_a_green_power_proposal_even_when_not_a_hotspot(mini_engine):
+    bom = make_bom(line("L1", "PART", 1, "kg"), line("PWR", "GRID-A", 0.1, "kWh", "manufacturing_energy"))
+    suggestions = propose_alternatives(mini_engine, bom, top_lines=1)
+    assert ("PWR", "GRID-B") in [(s.path, s.to_id) for s in suggestions if s.kind == "swap"]
+    assert {s.lever for s in suggestions} <= {"grid", "green_power", "recycled", "supplier", "material", "transport"}

@@ -42,6 +42,7 @@ class Alternative:
     line: str | None  # BOM line path of a swap
     from_id: str
     to_id: str
+    lever: str  # footprint.scenarios.LEVERS: grid, green_power, recycled, supplier, material, transport
     total_kgco2e: float  # total per declared unit with the change
     change_kgco2e: float
     change_share: float | None
@@ -134,6 +135,7 @@ def alternatives(engine, bom, result, grid: str | None = None, top_lines: int = 
             line=item.path,
             from_id=item.from_id,
             to_id=item.to_id,
+            lever=item.lever,
             total_kgco2e=item.total_kgco2e,
             change_kgco2e=item.change_kgco2e,
             change_share=item.change_share,

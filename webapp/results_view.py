@@ -136,6 +136,7 @@ def hotspots_section(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
             switch = t("hotspots.switch_line", line=alt.line, before=catalog.name(alt.from_id, t.language), to=catalog.name(alt.to_id, t.language))
         rows.append(
             {
+                t("hotspots.lever"): t(f"hotspots.lever_{alt.lever}"),
                 t("hotspots.switch"): switch,
                 t("hotspots.new_total"): alt.total_kgco2e,
                 t("hotspots.change"): alt.change_kgco2e,
