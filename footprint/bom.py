@@ -410,6 +410,9 @@ class BomLine(BaseModel):
     stage: Stage | None = None
     data_type: DataType = DataType.SECONDARY
     mass_kg_per_piece: float | None = None
+    # The mass of one unit of a line counted in neither mass nor pieces (kg per kWh of battery
+    # cells, per m2 of glass): it lets such a line enter the mass balance and be carried.
+    mass_kg_per_unit: float | None = None
     distance_km: float | None = None
     name: str = ""
     description: str = ""
@@ -465,12 +468,12 @@ class BomLine(BaseModel):
         except ValueError as error:
             raise _problem(str(error), f"无法识别的数据类型 {value!r}：请使用 初级/一手 或 次级/二手") from None
 
-    @field_validator("mass_kg_per_piece", mode="before")
+    @field_validator("mass_kg_per_piece", "mass_kg_per_unit", mode="before")
     @classmethod
-    def _check_mass(cls, value: Any) -> float | None:
+    def _check_mass(cls, value: Any, info: Any) -> float | None:
         if _is_blank(value):
             return None
-        return _positive(value, "mass_kg_per_piece", maximum=MAX_AMOUNT, why_maximum="check the unit (kg)")
+        return _positive(value, info.field_name, maximum=MAX_AMOUNT, why_maximum="check the unit (kg)")
 
     @field_validator("distance_km", mode="before")
     @classmethod
@@ -513,8 +516,15 @@ class BomLine(BaseModel):
                 f"只有以“件”计量的行才填写单件质量（本行单位为 {self.unit}）",
                 field="mass_kg_per_piece",
             )
+        if self.mass_kg_per_unit is not None and dimension_of(self.unit) in {"mass", "piece"}:
+            raise _problem(
+                f"mass_kg_per_unit is for lines counted in neither mass nor pieces (this line is in {self.unit}; "
+                "a line in pieces takes mass_kg_per_piece)",
+                f"单位质量只用于既不以质量也不以件计量的行（本行单位为 {self.unit}；以件计量的行请填单件质量）",
+                field="mass_kg_per_unit",
+            )
         if self.distance_km is not None:
-            carried_mass = dimension_of(self.unit) == "mass" or (self.unit == "piece" and self.mass_kg_per_piece is not None)
+            carried_mass = dimension_of(self.unit) == "mass" or self.unit_mass_kg is not None
             if not carried_mass:
                 raise _problem(
                     "distance_km applies to transport lines given as the mass carried (tkm = t × km); "
@@ -527,6 +537,11 @@ class BomLine(BaseModel):
     @property
     def is_assembly(self) -> bool:
         return bool(self.lines)
+
+    @property
+    def unit_mass_kg(self) -> float | None:
+        """kg in one unit of a line not counted in mass (a piece, a kWh of cells, a m2 of glass)."""
+        return self.mass_kg_per_piece if self.mass_kg_per_piece is not None else self.mass_kg_per_unit
 
 
 def _shape_problem(has_activity: bool, has_children: bool) -> tuple[str, str] | None:

@@ -96,9 +96,10 @@ COLUMNS = (
     "name",
     "gsd",
     "pedigree",
+    "mass_kg_per_unit",
 )
 REQUIRED_COLUMNS = ("id", "activity_id", "amount", "unit")
-_OPTIONAL_COLUMNS = ("name", "gsd", "pedigree")
+_OPTIONAL_COLUMNS = ("name", "gsd", "pedigree", "mass_kg_per_unit")
 _TEXT_COLUMNS = ("id", "parent", "activity_id", "description", "name")
 
 def _key(text: str) -> str:
@@ -115,6 +116,7 @@ _COLUMN_SPELLINGS: dict[str, tuple[str, ...]] = {
     "stage": ("stage", "阶段"),
     "data_type": ("data_type", "数据类型"),
     "mass_kg_per_piece": ("mass_kg_per_piece", "单件质量kg", "单件质量"),
+    "mass_kg_per_unit": ("mass_kg_per_unit", "单位质量kg", "每单位质量kg", "单位质量"),
     "distance_km": ("distance_km", "运输距离km", "运输距离"),
     "description": ("description", "说明", "描述"),
     "name": ("name", "名称"),
@@ -885,6 +887,7 @@ def bom_to_rows(bom: Bom) -> list[dict[str, str]]:
                 "name": line.name,
                 "gsd": _optional_number(line.gsd),
                 "pedigree": ",".join(str(score) for score in line.pedigree) if line.pedigree else "",
+                "mass_kg_per_unit": _optional_number(line.mass_kg_per_unit),
             }
         )
         stack.extend((line.id, child) for child in reversed(line.lines))
@@ -954,7 +957,7 @@ def write_bom_xlsx(bom: Bom) -> bytes:
     header_row = len(header_pairs) + 1
     for position, column in enumerate(columns, start=1):
         _set_text(sheet.cell(row=header_row, column=position), column)
-    numeric = {"amount", "mass_kg_per_piece", "distance_km", "gsd"}
+    numeric = {"amount", "mass_kg_per_piece", "mass_kg_per_unit", "distance_km", "gsd"}
     for offset, row in enumerate(rows, start=1):
         for position, column in enumerate(columns, start=1):
             value = row[column]

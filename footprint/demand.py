@@ -50,7 +50,7 @@ def build_demands(bom, dataset: Dataset) -> list[LineDemand]:
         activity = dataset.activity(line.activity_id)
         try:
             per_parent = units.to_activity_unit(
-                line.amount, line.unit, activity.unit, mass_kg_per_piece=line.mass_kg_per_piece, distance_km=line.distance_km
+                line.amount, line.unit, activity.unit, mass_kg_per_piece=line.unit_mass_kg, distance_km=line.distance_km
             )
         except UnitError as error:
             issues.append(

@@ -164,8 +164,8 @@ def energy_mj(amount: float, unit: str) -> float | None:
 def _mass_kg(result_line: LineResult, bom_line: BomLine, multiplier: float) -> float | None:
     if result_line.activity_unit == "kg":
         return result_line.activity_amount
-    if bom_line.unit == "piece" and bom_line.mass_kg_per_piece:
-        return bom_line.amount * multiplier * bom_line.mass_kg_per_piece
+    if bom_line.unit_mass_kg and units.dimension_of(bom_line.unit) != "mass":
+        return bom_line.amount * multiplier * bom_line.unit_mass_kg
     if units.dimension_of(bom_line.unit) == "mass" and not bom_line.distance_km:
         return units.convert(bom_line.amount * multiplier, bom_line.unit, "kg")
     return None

@@ -519,13 +519,14 @@ def to_activity_unit(
 ) -> float:
     """Express a BOM line amount in its activity's unit, bridging what a plain conversion cannot.
 
-    Two bridges need data from the line itself: pieces ↔ mass (``mass_kg_per_piece``) and
+    Two bridges need data from the line itself: pieces (or any other unit with a stated mass per
+    unit: m2 of glass) ↔ mass (``mass_kg_per_piece``, the mass of one unit of the line) and
     mass → transport work (``distance_km``: tkm = t × km). Everything else is :func:`convert`.
     """
     source, destination = canonical_unit(unit), canonical_unit(activity_unit)
     source_dim, destination_dim = dimension_of(source), dimension_of(destination)
     value = float(amount)
-    if source_dim == "piece" and destination_dim in {"mass", "mass_distance"} and mass_kg_per_piece is not None:
+    if source_dim not in {"mass", destination_dim} and destination_dim in {"mass", "mass_distance"} and mass_kg_per_piece is not None:
         value, source, source_dim = value * mass_kg_per_piece, "kg", "mass"
     elif source_dim == "mass" and destination_dim == "piece" and mass_kg_per_piece is not None:
         return convert(convert(value, source, "kg") / mass_kg_per_piece, "piece", destination)

@@ -209,3 +209,24 @@ def test_every_bad_line_is_reported_at_once(mini_engine):
 def test_unknown_grid_is_refused(mini_engine):
     with pytest.raises(InputError, match="unknown grid; choose one of: GRID-A, GRID-B"):
         mini_engine.calculate(bom(), grid="GRID-Z")
+
+
+def test_a_line_in_square_metres_with_a_mass_per_unit_draws_a_per_kg_activity_and_can_be_carried(mini_engine):
+    """2 m2 of sheet at 7.5 kg/m2 = 15 kg of METAL; the same 15 kg carried 200 km = 0.015 t x 200 km = 3 tkm."""
+    bom = bom_from_data(
+        {
+            "product": "panel",
+            "declared_unit": {"quantity": 1, "unit": "kg"},
+            "lines": [
+                {"id": "S", "activity_id": "METAL", "amount": 2, "unit": "m2", "mass_kg_per_unit": 7.5, "stage": "raw_materials"},
+                {"id": "T", "activity_id": "TRUCK", "amount": 2, "unit": "m2", "mass_kg_per_unit": 7.5, "distance_km": 200, "stage": "inbound_transport"},
+            ],
+        }
+    )
+    result = mini_engine.calculate(bom)
+    by_path = {line.path: line for line in result.lines}
+    assert by_path["S"].activity_amount == pytest.approx(15.0, rel=1e-12)
+    assert by_path["T"].activity_amount == pytest.approx(3.0, rel=1e-12)
+    assert by_path["S"].kgco2e == pytest.approx(15 * mini_engine.activity_footprint("METAL"), rel=1e-12)
+    with pytest.raises(InputError, match="distance_km"):
+        bom_from_data({**bom.model_dump(mode="json"), "lines": [{"id": "T", "activity_id": "TRUCK", "amount": 2, "unit": "m2", "distance_km": 200}]})

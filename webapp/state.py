@@ -20,7 +20,8 @@ from typing import Any
 from footprint.bom import Bom
 from footprint.bom_io import bom_to_rows, rows_to_bom
 from footprint.dataset import STAGES as STAGE_ORDER
-from footprint.errors import InputError, RowIssue
+from footprint import units
+from footprint.errors import FootprintError, InputError, RowIssue
 from footprint.units import format_number
 
 from .catalog import SECTION_STAGE, SECTIONS, SITE_ELECTRICITY, Catalog
@@ -125,7 +126,26 @@ def cell_text(value: Any) -> str:
 
 
 def clean_row(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, str]:
+    """The row's cells as text for a grid of ``columns``. The grid has one mass column, "kg per
+    unit": a BOM's mass_kg_per_unit (lines in kWh, m2...) shows there too (see :func:`bom_row`)."""
+    if "mass_kg_per_piece" in columns and not cell_text(row.get("mass_kg_per_piece")).strip() and cell_text(row.get("mass_kg_per_unit")).strip():
+        row = {**row, "mass_kg_per_piece": row["mass_kg_per_unit"]}
     return {column: cell_text(row.get(column)) for column in columns}
+
+
+def bom_row(row: dict[str, str]) -> dict[str, str]:
+    """A grid row as a BOM row: the "kg per unit" cell of a line counted in neither pieces nor
+    mass (battery cells in kWh, glass in m2) is the BOM's mass_kg_per_unit."""
+    mass, unit = row.get("mass_kg_per_piece", "").strip(), row.get("unit", "").strip()
+    if not mass or not unit:
+        return row
+    try:
+        dimension = units.dimension_of(units.canonical_unit(unit))
+    except FootprintError:
+        return row
+    if dimension in {"piece", "mass"}:
+        return row
+    return {**{k: v for k, v in row.items() if k != "mass_kg_per_piece"}, "mass_kg_per_unit": mass}
 
 
 def is_blank(row: dict[str, str]) -> bool:
@@ -221,7 +241,7 @@ def compose(form: StudyForm) -> Composition:
                 row["id"] = fresh_id(section)
             if section != "materials":
                 row["stage"] = SECTION_STAGE[section]
-            rows.append(row)
+            rows.append(bom_row(row))
             origin.append((section, index))
             line_ids.setdefault(row["id"].strip(), (section, index))
         if section == "materials":

@@ -63,8 +63,9 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "name": ("名称", "Name"),
     "gsd": ("几何标准差", "GSD"),
     "pedigree": ("数据质量谱系", "Pedigree"),
+    "mass_kg_per_unit": ("单位质量kg", "Mass per unit kg"),
 }
-NUMERIC_COLUMNS = frozenset({"amount", "mass_kg_per_piece", "distance_km", "gsd"})
+NUMERIC_COLUMNS = frozenset({"amount", "mass_kg_per_piece", "mass_kg_per_unit", "distance_km", "gsd"})
 DATA_TYPES = ("primary", "secondary", "初级", "次级")
 
 ACCENT = "1B6E5A"

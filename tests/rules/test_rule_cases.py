@@ -275,3 +275,19 @@ def test_every_grid_of_the_shipped_dataset_passes_the_life_cycle_rule(gba_datase
     assert {"ELEC-GD-2023-LCA", "ELEC-MO-2023-LCA"} <= macau
     # one part of a factor alone is not a life-cycle factor
     assert not_life_cycle(gba_dataset, {"ELEC-HK-CLP-2024-LCA"}, ["life_cycle", "upstream"], []) == {"ELEC-HK-CLP-2024-LCA": ["operational"]}
+
+
+def test_a_line_counted_in_kwh_enters_the_mass_balance_with_its_mass_per_unit(study_engine):
+    """Battery cells bought per kWh (here 2 kWh at 0.5 kg/kWh = 1 kg) count as 1 kg of input, so a
+    product 1 kg heavier still balances; without the mass per unit they count as nothing."""
+    data = lamp_study_data()
+    base = verdict(study_engine, Case("GBA-CUT-004", nothing), data)
+    data["bom"]["lines"].append({"id": "CELLS", "activity_id": "PV-GEN", "amount": 2, "unit": "kWh", "mass_kg_per_unit": 0.5, "stage": "purchased_parts"})
+    unit = data["bom"]["declared_unit"]
+    unit["mass_kg_per_piece"] += 1.0
+    data["product"]["mass_kg_per_unit"] = unit["mass_kg_per_piece"]
+    heavier = verdict(study_engine, Case("GBA-CUT-004", nothing), data)
+    assert heavier.verdict is Verdict.PASS
+    assert heavier.details["inputs_kg"] == pytest.approx(base.details["inputs_kg"] + 1.0, rel=1e-12)
+    line(data, "CELLS").pop("mass_kg_per_unit")
+    assert verdict(study_engine, Case("GBA-CUT-004", nothing), data).details["inputs_kg"] == pytest.approx(base.details["inputs_kg"], rel=1e-12)

@@ -117,6 +117,25 @@ def test_bom_round_trips_through_the_form(catalog):
     }
 
 
+def test_kg_per_unit_gives_lines_in_kwh_or_m2_a_mass(catalog):
+    """One grid column, "kg per unit": a piece line keeps mass_kg_per_piece, a kWh or m2 line gets
+    mass_kg_per_unit, and a BOM read back shows both in that column."""
+    rows = [
+        {"id": "CELLS", "activity_id": "LIB-CELL-LFP-CN", "amount": "5.12", "unit": "kWh", "mass_kg_per_piece": "6.25", "stage": "purchased_parts"},
+        {"id": "GLASS", "activity_id": "GLASS-FLAT-CN", "amount": "2", "unit": "m2", "mass_kg_per_piece": "15", "stage": "raw_materials"},
+        {"id": "BMS", "activity_id": "PCBA-AVG", "amount": "1", "unit": "piece", "mass_kg_per_piece": "0.38", "stage": "purchased_parts"},
+    ]
+    form = StudyForm(product_name="pack", declared_unit="piece", mass_kg_per_piece=48.0, rows={"materials": rows})
+    bom, _, issues = build_bom(form)
+    assert issues == []
+    lines = {line.id: line for _, line, _ in bom.flat_lines()}
+    assert (lines["CELLS"].mass_kg_per_unit, lines["CELLS"].mass_kg_per_piece) == (6.25, None)
+    assert lines["GLASS"].mass_kg_per_unit == 15.0
+    assert (lines["BMS"].mass_kg_per_piece, lines["BMS"].mass_kg_per_unit) == (0.38, None)
+    back = form_with_bom(StudyForm(), bom, catalog)
+    assert [row["mass_kg_per_piece"] for row in back.rows["materials"]] == ["6.25", "15", "0.38"]
+
+
 def test_draft_keeps_unfinished_entries(catalog):
     form = StudyForm(product_name="Half done", rows={"materials": [{"activity_id": "PP-GBA", "amount": "-1"}], "energy": [], "emissions": [], "transport": []})
     data, kind = study_json(form, None)
