@@ -189,3 +189,12 @@ def test_malformed_relations_are_refused(tmp_path, row, expected):
     (target / "relations.csv").write_text(RELATIONS_HEADER + row + "\n", encoding="utf-8")
     with pytest.raises(DatasetError, match=r"relations.csv line 2: .*" + re.escape(expected)):
         load_dataset(target)
+
+
+def test_the_archived_dataset_versions_stay_byte_identical():
+    """Studies and certificates issued on gba 1.0.0 name its content hash; `footprint verify`
+    finds the archived copy by that hash (datasets/archive/), so the copy must never change."""
+    from footprint.dataset import datasets_root
+
+    archived = load_dataset(datasets_root() / "archive" / "gba-1.0.0")
+    assert (archived.version, archived.sha256) == ("1.0.0", "959b26f9312167a8a1240fc27671f54a223ea89a0d71f60b11de43dec67a8576")
