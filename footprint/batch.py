@@ -382,7 +382,7 @@ def _checked_table_columns(scores: GridScores, table, grid_numbers: np.ndarray, 
     # activities: one lookup per distinct id, then a gather (code -1 -> the appended -1)
     known = np.append(_indexer(scores.activity_index, table.activity_id.categories), -1)
     activity = known[table.activity_id.codes]
-    check((activity < 0) & (table.activity_id.codes >= 0), "activity_id", "unknown activity id; search the dataset with 'footprint datasets list'", "数据库中没有这个活动编号；请用 'footprint datasets list' 查找")
+    check((activity < 0) & (table.activity_id.codes >= 0), "activity_id", "unknown activity id: the dataset holds no activity with this id", "数据库中没有这个活动编号")
 
     # units: canonical id per distinct text
     unit_names: list[str] = []

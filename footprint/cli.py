@@ -13,7 +13,7 @@ import importlib
 import os
 import sys
 
-from .errors import FootprintError
+from .errors import FootprintError, UnknownActivityError
 
 COMMAND_MODULES = (
     "footprint.commands.calc",
@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except FootprintError as error:
         print(f"error: {error}", file=sys.stderr)
+        if isinstance(error, UnknownActivityError):
+            print("hint: 'footprint datasets list --search TEXT' lists the dataset's activities", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `footprint calc … | head`: the reader left, nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from . import units
 from .dataset import Dataset
+from .activity_suggestions import UnknownActivityMessages
 from .errors import InputError, RowIssue, UnitError, UnknownActivityError
 
 
@@ -35,12 +36,14 @@ def build_demands(bom, dataset: Dataset) -> list[LineDemand]:
     demands: list[LineDemand] = []
     unknown: list[RowIssue] = []
     issues: list[RowIssue] = []
+    unknown_messages = UnknownActivityMessages(dataset)
     for path, line, multiplier in bom.flat_lines():
         if not dataset.has_activity(line.activity_id):
+            message, message_zh = unknown_messages(line.activity_id)
             unknown.append(
                 RowIssue(
-                    message="unknown activity id; search the dataset with 'footprint datasets list'",
-                    message_zh="数据库中没有这个活动编号；请用 'footprint datasets list' 查找",
+                    message=message,
+                    message_zh=message_zh,
                     line_id=line.id,
                     field="activity_id",
                     value=line.activity_id,

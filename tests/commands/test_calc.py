@@ -101,3 +101,11 @@ def test_real_entry_point_prints_no_traceback(tmp_path):
     good = subprocess.run([sys.executable, "-m", "footprint", "calc", str(LAMP), "--format", "json"], capture_output=True, text=True, env=env, cwd=ROOT)
     assert good.returncode == 0, good.stderr
     json.loads(good.stdout)
+
+
+def test_unknown_activity_suggests_ids_and_the_command_line_hint(capsys, tmp_path):
+    bom = tmp_path / "bom.csv"
+    bom.write_text("# product: x\n# declared_unit: 1 kg\nid,activity_id,amount,unit\nA,AL-EXTR,1,kg\n", encoding="utf-8")
+    code, _, err = run(capsys, "calc", str(bom))
+    assert code == 2 and "did you mean AL-EXTR-GBA" in err
+    assert "hint: 'footprint datasets list --search TEXT'" in err

@@ -1,0 +1,82 @@
+"""“Did you mean …?” for an activity id the dataset does not hold.
+
+Why here: an unknown id reaches the user from the CLI, the batch reader and the web form alike,
+and each should name the likely activities instead of pointing at another tool. Candidates are
+ranked by how close the typed text is to an activity's id (typos, a missing suffix such as
+"AL-EXTR" for AL-EXTR-GBA) and to its English or Chinese name (someone typing "铝型材" or
+"aluminium profile" in the id column).
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from functools import lru_cache
+
+MIN_SCORE = 0.55
+MAX_SUGGESTED = 50  # distinct unknown ids per file that get suggestions (each costs a scan)
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").casefold().strip()
+
+
+def _index(dataset) -> tuple[tuple[str, str, str, str], ...]:
+    return _folded(dataset.sha256, tuple((a.id, a.name_en, a.name_zh) for a in dataset.activities))
+
+
+@lru_cache(maxsize=16)
+def _folded(sha256: str, activities: tuple[tuple[str, str, str], ...]) -> tuple[tuple[str, str, str, str], ...]:
+    return tuple((aid, _fold(aid), _fold(en), _fold(zh)) for aid, en, zh in activities)
+
+
+def _score(typed: str, folded_id: str, name_en: str, name_zh: str) -> float:
+    ratio = difflib.SequenceMatcher(None, typed, folded_id).ratio()
+    if folded_id.startswith(typed) or typed.startswith(folded_id):
+        ratio = max(ratio, 0.8 + 0.2 * min(len(typed), len(folded_id)) / max(len(typed), len(folded_id)))
+    words = typed.replace(",", " ").split()
+    for name in (name_en, name_zh):
+        if typed and name and typed in name:
+            ratio = max(ratio, 0.75 + 0.2 * len(typed) / len(name))
+        elif len(words) > 1 and name and all(word in name for word in words):
+            ratio = max(ratio, 0.7)
+    return ratio
+
+
+def suggest(dataset, typed: str, limit: int = 3) -> list[str]:
+    """Up to ``limit`` activity ids close to ``typed``, best first (empty when nothing is close)."""
+    folded = _fold(typed)[:200]  # a long paste is not an id; bound the work
+    if not folded:
+        return []
+    scored = [(_score(folded, fid, en, zh), aid) for aid, fid, en, zh in _index(dataset)]
+    best = sorted((item for item in scored if item[0] >= MIN_SCORE), key=lambda item: (-item[0], item[1]))
+    return [aid for _, aid in best[:limit]]
+
+
+class UnknownActivityMessages:
+    """Messages for the unknown ids of one file: each distinct id is looked up once, and only the
+    first :data:`MAX_SUGGESTED` distinct ids get suggestions, so a 20,000-line file of made-up ids
+    costs a bounded amount of work."""
+
+    def __init__(self, dataset) -> None:
+        self.dataset = dataset
+        self._seen: dict[str, tuple[str, str]] = {}
+
+    def __call__(self, typed: str) -> tuple[str, str]:
+        if typed not in self._seen:
+            with_suggestions = len(self._seen) < MAX_SUGGESTED
+            self._seen[typed] = unknown_activity_messages(self.dataset, typed if with_suggestions else "")
+        return self._seen[typed]
+
+
+def unknown_activity_messages(dataset, typed: str) -> tuple[str, str]:
+    """The English and Chinese message for an unknown id, with suggestions when there are any."""
+    found = suggest(dataset, typed)
+    if not found:
+        return (
+            "unknown activity id: no activity of the dataset has this id or a similar one",
+            "数据库中没有这个活动编号，也没有相近的活动",
+        )
+    names = [f"{aid} ({dataset.activity(aid).name_en})" for aid in found]
+    names_zh = [f"{aid}（{dataset.activity(aid).name_zh or dataset.activity(aid).name_en}）" for aid in found]
+    return f"unknown activity id; did you mean {' or '.join(names)}?", f"数据库中没有这个活动编号；您是否要找 {' 或 '.join(names_zh)}？"
