@@ -68,8 +68,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from footprint.bom import FIELD_LABELS_ZH, MAX_LINES, Bom, BomLine, DeclaredUnit, bom_from_data
-from footprint.errors import InputError, RowIssue
+from footprint.bom import FIELD_LABELS_ZH, MAX_DEPTH, MAX_LINES, Bom, BomLine, DeclaredUnit, bom_from_data
+from footprint.errors import InputError, RowIssue, shorten
 from footprint.units import format_number
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -78,6 +78,7 @@ MAX_ZIP_ENTRIES = 2_000
 MAX_SIDECAR_BYTES = 1024 * 1024
 MAX_COLUMNS = 100
 MAX_BLANK_ROWS = 1_000
+LOOP_IDS_SHOWN = 4  # a parent loop is named by its first few ids and its length
 
 BomSource = str | os.PathLike | bytes | bytearray | BinaryIO
 
@@ -801,15 +802,17 @@ def _build_tree(
     for index, parent in enumerate(parent_index):
         (roots if parent is None else children.setdefault(parent, [])).append(index)
 
+    for index, kids in children.items():
+        nodes[index]["lines"] = [nodes[kid] for kid in kids]
+    # Index paths only as deep as a BOM may nest (plus the level that is reported as too deep):
+    # a 20,000-row chain would otherwise store 200 million path entries.
     row_numbers: dict[tuple[int, ...], int] = {}
     stack: list[tuple[tuple[int, ...], int]] = [((position,), index) for position, index in enumerate(roots)]
     while stack:
         path, index = stack.pop()
         row_numbers[path] = records[index][0]
-        kids = children.get(index, [])
-        if kids:
-            nodes[index]["lines"] = [nodes[kid] for kid in kids]
-            stack.extend(((*path, position), kid) for position, kid in enumerate(kids))
+        if len(path) <= MAX_DEPTH:
+            stack.extend(((*path, position), kid) for position, kid in enumerate(children.get(index, [])))
     return [nodes[index] for index in roots], row_numbers, issues
 
 
@@ -826,8 +829,7 @@ def _break_parent_loops(records: list[tuple[int, dict[str, Any]]], parent_index:
             index = parent_index[index]
         if index is not None and state[index] == 1:
             loop = chain[chain.index(index):]
-            ids = [str(_text_id(records[i][1].get("id"))) for i in loop]
-            shown = " → ".join([*ids, ids[0]])
+            shown = _loop_text([str(_text_id(records[i][1].get("id"))) for i in loop[:LOOP_IDS_SHOWN]], len(loop))
             for member in loop:
                 row_number, values = records[member]
                 issues.append(
@@ -844,6 +846,15 @@ def _break_parent_loops(records: list[tuple[int, dict[str, Any]]], parent_index:
         for member in chain:
             state[member] = 2
     return issues
+
+
+def _loop_text(first_ids: list[str], length: int) -> str:
+    """"A → B → A", or for a long loop its first ids and its length: one short text per loop,
+    shared by the loop's rows (a 20,000-row loop spelled out on each of its rows is 20,000²)."""
+    shown = [shorten(line_id, 40) for line_id in first_ids]
+    if length <= len(first_ids):
+        return " → ".join([*shown, shown[0]])
+    return " → ".join(shown) + f" → … ({length} lines)"
 
 
 def _text_id(value: Any) -> str | None:
