@@ -71,6 +71,7 @@ from typing import Any, BinaryIO
 from footprint.bom import FIELD_LABELS_ZH, MAX_DEPTH, MAX_LINES, Bom, BomLine, DeclaredUnit, bom_from_data
 from footprint.errors import InputError, RowIssue, shorten
 from footprint.units import format_number
+from footprint.user_json import read_json
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
@@ -239,11 +240,7 @@ def _read_sidecar(path: Path) -> dict[str, Any] | None:
         return None
     if sidecar.stat().st_size > MAX_SIDECAR_BYTES:
         raise _file_problem("the sidecar file is larger than 1 MB", "附属文件超过 1 MB", sidecar.name)
-    try:
-        content = json.loads(sidecar.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        message = f"the sidecar is not valid UTF-8 JSON ({error})"
-        raise _file_problem(message, "附属文件不是有效的 UTF-8 JSON", sidecar.name) from None
+    content = read_json(sidecar.read_bytes(), sidecar.name)
     if not isinstance(content, dict):
         raise _file_problem("the sidecar must be a JSON object of header keys", "附属文件应为 JSON 对象", sidecar.name)
     return content
@@ -270,19 +267,7 @@ def _detect_format(data: bytes, name: str) -> str:
 
 
 def _read_json(data: bytes, name: str) -> Bom:
-    try:
-        content = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise _file_problem("a JSON BOM must be UTF-8 text", "JSON 物料清单必须是 UTF-8 文本", name) from None
-    except json.JSONDecodeError as error:
-        raise _file_problem(
-            f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
-            f"JSON 格式错误：第 {error.lineno} 行第 {error.colno} 列",
-            name,
-        ) from None
-    except RecursionError:
-        raise _file_problem("the JSON is nested too deeply", "JSON 嵌套层数过多", name) from None
-    return bom_from_data(content, source=name)
+    return bom_from_data(read_json(data, name), source=name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -428,8 +413,8 @@ def _parse_comments(comments: list[str]) -> tuple[dict[str, Any], list[str]]:
 def _comment_value(text: str) -> str:
     if len(text) >= 2 and text.startswith('"') and text.endswith('"'):
         try:
-            decoded = json.loads(text)
-        except json.JSONDecodeError:
+            decoded = read_json(text)
+        except InputError:
             return text
         if isinstance(decoded, str):
             return decoded

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..errors import InputError
+from ..user_json import read_json
 from .document import BodyFacts
 from .errors import KeyFileError
 from .numbering import normalise_body_id
@@ -31,11 +33,15 @@ def load_body(directory: str | Path, key_id: str | None = None) -> BodyFacts:
     directory = directory if directory.is_dir() else directory.parent
     path = directory / BODY_FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path.read_bytes(), str(path))
     except FileNotFoundError:
         raise KeyFileError(f"{path} missing: create keys with 'footprint keys generate --body-id ID --body-name NAME'") from None
-    except (OSError, json.JSONDecodeError) as error:
-        raise KeyFileError(f"cannot read {path}: {error}") from None
+    except OSError as error:
+        raise KeyFileError(f"cannot read {path}: {error.strerror}") from None
+    except InputError as error:
+        raise KeyFileError(str(error)) from None
+    if not isinstance(data, dict):
+        raise KeyFileError(f"{path}: not a JSON object")
     stored = data.pop("key_id", None)
     if key_id is not None and stored != key_id:
         raise KeyFileError(f"{path} belongs to key {stored}, not to the key being used ({key_id})")

@@ -8,13 +8,13 @@ read it, pick the engine and evaluate the rules in exactly the same way
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from ..errors import FootprintError
+from ..user_json import read_json
 
 
 def iso_date(text: str) -> date:
@@ -70,9 +70,10 @@ def uncertainty_from_args(args: argparse.Namespace) -> Any:
     path = getattr(args, "uncertainty", None)
     if path:
         try:
-            return json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
-            raise FootprintError(f"{path}: cannot read the Monte Carlo summary ({error})") from None
+            data = Path(path).read_bytes()
+        except OSError as error:
+            raise FootprintError(f"{path}: cannot read the Monte Carlo summary ({error.strerror})") from None
+        return read_json(data, str(path))
     return getattr(args, "monte_carlo", None)
 
 

@@ -132,4 +132,4 @@ def test_a_broken_study_file_is_refused_with_its_problems():
     assert "bom.amount" in shown and "negative" in shown
     assert "reference period ends" in shown
     at.file_uploader(key="upload.study").set_value(("x.json", b"{not json", "application/json")).run()
-    assert "not a valid JSON file" in texts(at.sidebar.error)
+    assert "not valid JSON" in texts(at.sidebar.error)

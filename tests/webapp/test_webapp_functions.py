@@ -10,6 +10,7 @@ import pytest
 
 from footprint.bom import bom_from_data
 from footprint.bom_io import read_bom
+from footprint.errors import InputError
 from webapp import integrations
 from webapp.catalog import Catalog
 from webapp.downloads import safe_filename, study_json, template_csv, template_xlsx
@@ -156,6 +157,23 @@ def test_unreadable_upload_is_refused_with_a_reason(catalog):
     result = read_upload(b"PK\x03\x04 not really a workbook", "bom.xlsx", StudyForm(), catalog)
     assert result.form is None
     assert result.issues and "xlsx" in result.issues[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"lines": [{"amount": ' + "9" * 5_000 + "}]}", "5000 characters long"),
+        ("[" * 100_000, "nested more than 64 levels"),
+        ('{"product": "\\ud800", "lines": []}', "unpaired UTF-16 surrogate"),
+        ('{"product": "a", "product": "b", "lines": []}', "'product' appears twice"),
+    ],
+    ids=["5000 digits", "100k nesting", "lone surrogate", "key twice"],
+)
+def test_hostile_json_uploads_are_refused_with_a_message(catalog, text, message):
+    result = read_upload(text.encode(), "bom.json", StudyForm(), catalog)
+    assert result.form is None and message in result.issues[0].message
+    with pytest.raises(InputError, match=message):
+        load_saved(text.encode(), catalog)
 
 
 def test_downloads_of_an_outcome_carry_the_engine_numbers(engine, catalog):
