@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from ..errors import InputError
+from ..output_files import write_file
 from ..user_json import read_json
 from .document import BodyFacts
 from .errors import KeyFileError
@@ -23,7 +24,7 @@ BODY_FILE = "body.json"
 def write_body(directory: str | Path, body: BodyFacts, key_id: str) -> Path:
     path = Path(directory) / BODY_FILE
     data = {**body.model_copy(update={"id": normalise_body_id(body.id)}).model_dump(), "key_id": key_id}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_file(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     return path
 
 

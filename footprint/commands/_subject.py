@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FootprintError
+from ..output_files import write_file
 from ..user_json import read_json
 
 
@@ -100,8 +101,5 @@ def write_output(data: bytes, output: str) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    path = Path(output)
-    if path.parent and not path.parent.exists():
-        raise FootprintError(f"{output}: the folder {path.parent} does not exist")
-    path.write_bytes(data)
+    path = write_file(output, data)
     print(f"wrote {path} ({len(data):,} bytes)", file=sys.stderr)
