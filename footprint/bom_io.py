@@ -68,7 +68,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from footprint.bom import FIELD_LABELS_ZH, MAX_DEPTH, MAX_LINES, Bom, BomLine, DeclaredUnit, bom_from_data
+from footprint.bom import FIELD_LABELS_ZH, MAX_DEPTH, MAX_ID_LENGTH, MAX_LINES, MAX_TEXT_LENGTH, Bom, BomLine, DeclaredUnit, bom_from_data
 from footprint.errors import InputError, RowIssue, shorten
 from footprint.units import format_number
 from footprint.user_json import read_json
@@ -102,6 +102,7 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("id", "activity_id", "amount", "unit")
 _OPTIONAL_COLUMNS = ("name", "gsd", "pedigree")
 _TEXT_COLUMNS = ("id", "parent", "activity_id", "description", "name")
+_FREE_TEXT_COLUMNS = ("description", "name")  # up to MAX_TEXT_LENGTH; every other column is short
 
 def _key(text: str) -> str:
     """Fold a header or comment key: width, case, spaces, underscores, brackets ("单件质量(kg)")."""
@@ -617,7 +618,7 @@ def _raw_table(table: _Table, name: str, kind: str, sidecar: dict[str, Any] | No
     for row_number, cells in enumerate(table.rows, start=1):
         if not any(_present(cell) for cell in cells):
             continue  # blank rows (Excel leaves them) still count for numbering
-        values = {column: cells[index] if index < len(cells) else None for column, index in column_of.items()}
+        values = {column: _clipped(column, cells[index]) if index < len(cells) else None for column, index in column_of.items()}
         if from_file:
             values = {column: _unguard(value) if column in _TEXT_COLUMNS else value for column, value in values.items()}
         extra = any(_present(cell) for cell in cells[len(table.headers):])
@@ -642,6 +643,17 @@ def _raw_table(table: _Table, name: str, kind: str, sidecar: dict[str, Any] | No
         issues=column_issues,
         warnings=notes,
     )
+
+
+def _clipped(column: str, value: Any) -> Any:
+    """A cell longer than anything its column accepts, cut one character past that limit.
+
+    It is refused all the same (and its message quotes 80 characters of it), but a 45 KB workbook
+    whose 9,000 cells point at one 32,000-character shared string no longer becomes 300 MB of
+    text in the web form's grid and 4 GB of validation work.
+    """
+    limit = MAX_TEXT_LENGTH if column in _FREE_TEXT_COLUMNS else MAX_ID_LENGTH
+    return value[: limit + 1] if isinstance(value, str) and len(value) > limit + 1 else value
 
 
 def _raw_table_to_bom(raw: RawTable, header: Mapping[str, Any] | None) -> Bom:

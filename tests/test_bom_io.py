@@ -672,3 +672,16 @@ def test_a_short_loop_names_every_line_of_it():
     text = "# product: P\n# declared_unit: 1 kg\nid,parent,activity_id,amount,unit\nA,C,,1,piece\nB,A,,1,piece\nC,B,,1,piece\n"
     messages = {issue.message for issue in refusal(text.encode()).issues if issue.field == "parent"}
     assert messages == {"the parent column goes round in a loop ('A' → 'C' → 'B' → 'A')"}
+
+
+def test_a_long_shared_string_on_every_row_is_cut_before_it_is_validated_or_echoed():
+    from .hostile_files import shared_string_xlsx
+
+    data = shared_string_xlsx(3_000, "x" * 32_000)  # 45 KB: was 490 MB of messages and 4 GB of memory
+    assert len(data) < 60_000
+    table = read_table(data, "shared.xlsx")
+    assert max(len(value) for row in table.rows for value in row.values.values() if isinstance(value, str)) == 201
+    error = refusal(data)
+    assert len(error.issues) == 9_002  # three cells on each row, and the two missing header keys
+    assert len(str(error)) < 10_000 and str(error).endswith("… and 8982 more")
+    assert all(len(issue.describe()) < 600 for issue in error.issues)
