@@ -235,3 +235,13 @@ def test_charts_show_the_result(engine):
 def test_safe_filename():
     assert safe_filename("LED 灯 A60/9W") == "LED-灯-A60-9W"
     assert safe_filename("../..") == "study"
+
+
+def test_escape_markdown_shows_user_text_literally():
+    from webapp.texts import Texts, escape_markdown
+
+    assert escape_markdown("[a](http://e.x) ![i](u) *b* `c` <d>") == r"\[a\]\(http\://e\.x\) \!\[i\]\(u\) \*b\* \`c\` \<d\>"
+    assert escape_markdown(12) == "12"
+    lines = Texts("en").capped([f"- {n}" for n in range(25)])
+    assert lines[-1] == "… and 5 more" and len(lines) == 21
+
