@@ -68,9 +68,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from footprint.bom import FIELD_LABELS_ZH, MAX_LINES, Bom, BomLine, DeclaredUnit, bom_from_data
-from footprint.errors import InputError, RowIssue
+from footprint.bom import FIELD_LABELS_ZH, MAX_DEPTH, MAX_ID_LENGTH, MAX_LINES, MAX_TEXT_LENGTH, Bom, BomLine, DeclaredUnit, bom_from_data
+from footprint.errors import InputError, RowIssue, shorten
 from footprint.units import format_number
+from footprint.user_json import read_json
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
@@ -78,6 +79,7 @@ MAX_ZIP_ENTRIES = 2_000
 MAX_SIDECAR_BYTES = 1024 * 1024
 MAX_COLUMNS = 100
 MAX_BLANK_ROWS = 1_000
+LOOP_IDS_SHOWN = 4  # a parent loop is named by its first few ids and its length
 
 BomSource = str | os.PathLike | bytes | bytearray | BinaryIO
 
@@ -101,6 +103,7 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("id", "activity_id", "amount", "unit")
 _OPTIONAL_COLUMNS = ("name", "gsd", "pedigree", "mass_kg_per_unit")
 _TEXT_COLUMNS = ("id", "parent", "activity_id", "description", "name")
+_FREE_TEXT_COLUMNS = ("description", "name")  # up to MAX_TEXT_LENGTH; every other column is short
 
 def _key(text: str) -> str:
     """Fold a header or comment key: width, case, spaces, underscores, brackets ("单件质量(kg)")."""
@@ -240,11 +243,7 @@ def _read_sidecar(path: Path) -> dict[str, Any] | None:
         return None
     if sidecar.stat().st_size > MAX_SIDECAR_BYTES:
         raise _file_problem("the sidecar file is larger than 1 MB", "附属文件超过 1 MB", sidecar.name)
-    try:
-        content = json.loads(sidecar.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        message = f"the sidecar is not valid UTF-8 JSON ({error})"
-        raise _file_problem(message, "附属文件不是有效的 UTF-8 JSON", sidecar.name) from None
+    content = read_json(sidecar.read_bytes(), sidecar.name)
     if not isinstance(content, dict):
         raise _file_problem("the sidecar must be a JSON object of header keys", "附属文件应为 JSON 对象", sidecar.name)
     return content
@@ -271,19 +270,7 @@ def _detect_format(data: bytes, name: str) -> str:
 
 
 def _read_json(data: bytes, name: str) -> Bom:
-    try:
-        content = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise _file_problem("a JSON BOM must be UTF-8 text", "JSON 物料清单必须是 UTF-8 文本", name) from None
-    except json.JSONDecodeError as error:
-        raise _file_problem(
-            f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
-            f"JSON 格式错误：第 {error.lineno} 行第 {error.colno} 列",
-            name,
-        ) from None
-    except RecursionError:
-        raise _file_problem("the JSON is nested too deeply", "JSON 嵌套层数过多", name) from None
-    return bom_from_data(content, source=name)
+    return bom_from_data(read_json(data, name), source=name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -429,8 +416,8 @@ def _parse_comments(comments: list[str]) -> tuple[dict[str, Any], list[str]]:
 def _comment_value(text: str) -> str:
     if len(text) >= 2 and text.startswith('"') and text.endswith('"'):
         try:
-            decoded = json.loads(text)
-        except json.JSONDecodeError:
+            decoded = read_json(text)
+        except InputError:
             return text
         if isinstance(decoded, str):
             return decoded
@@ -633,7 +620,7 @@ def _raw_table(table: _Table, name: str, kind: str, sidecar: dict[str, Any] | No
     for row_number, cells in enumerate(table.rows, start=1):
         if not any(_present(cell) for cell in cells):
             continue  # blank rows (Excel leaves them) still count for numbering
-        values = {column: cells[index] if index < len(cells) else None for column, index in column_of.items()}
+        values = {column: _clipped(column, cells[index]) if index < len(cells) else None for column, index in column_of.items()}
         if from_file:
             values = {column: _unguard(value) if column in _TEXT_COLUMNS else value for column, value in values.items()}
         extra = any(_present(cell) for cell in cells[len(table.headers):])
@@ -658,6 +645,17 @@ def _raw_table(table: _Table, name: str, kind: str, sidecar: dict[str, Any] | No
         issues=column_issues,
         warnings=notes,
     )
+
+
+def _clipped(column: str, value: Any) -> Any:
+    """A cell longer than anything its column accepts, cut one character past that limit.
+
+    It is refused all the same (and its message quotes 80 characters of it), but a 45 KB workbook
+    whose 9,000 cells point at one 32,000-character shared string no longer becomes 300 MB of
+    text in the web form's grid and 4 GB of validation work.
+    """
+    limit = MAX_TEXT_LENGTH if column in _FREE_TEXT_COLUMNS else MAX_ID_LENGTH
+    return value[: limit + 1] if isinstance(value, str) and len(value) > limit + 1 else value
 
 
 def _raw_table_to_bom(raw: RawTable, header: Mapping[str, Any] | None) -> Bom:
@@ -803,15 +801,17 @@ def _build_tree(
     for index, parent in enumerate(parent_index):
         (roots if parent is None else children.setdefault(parent, [])).append(index)
 
+    for index, kids in children.items():
+        nodes[index]["lines"] = [nodes[kid] for kid in kids]
+    # Index paths only as deep as a BOM may nest (plus the level that is reported as too deep):
+    # a 20,000-row chain would otherwise store 200 million path entries.
     row_numbers: dict[tuple[int, ...], int] = {}
     stack: list[tuple[tuple[int, ...], int]] = [((position,), index) for position, index in enumerate(roots)]
     while stack:
         path, index = stack.pop()
         row_numbers[path] = records[index][0]
-        kids = children.get(index, [])
-        if kids:
-            nodes[index]["lines"] = [nodes[kid] for kid in kids]
-            stack.extend(((*path, position), kid) for position, kid in enumerate(kids))
+        if len(path) <= MAX_DEPTH:
+            stack.extend(((*path, position), kid) for position, kid in enumerate(children.get(index, [])))
     return [nodes[index] for index in roots], row_numbers, issues
 
 
@@ -828,8 +828,7 @@ def _break_parent_loops(records: list[tuple[int, dict[str, Any]]], parent_index:
             index = parent_index[index]
         if index is not None and state[index] == 1:
             loop = chain[chain.index(index):]
-            ids = [str(_text_id(records[i][1].get("id"))) for i in loop]
-            shown = " → ".join([*ids, ids[0]])
+            shown = _loop_text([str(_text_id(records[i][1].get("id"))) for i in loop[:LOOP_IDS_SHOWN]], len(loop))
             for member in loop:
                 row_number, values = records[member]
                 issues.append(
@@ -846,6 +845,15 @@ def _break_parent_loops(records: list[tuple[int, dict[str, Any]]], parent_index:
         for member in chain:
             state[member] = 2
     return issues
+
+
+def _loop_text(first_ids: list[str], length: int) -> str:
+    """"A → B → A", or for a long loop its first ids and its length: one short text per loop,
+    shared by the loop's rows (a 20,000-row loop spelled out on each of its rows is 20,000²)."""
+    shown = [shorten(line_id, 40) for line_id in first_ids]
+    if length <= len(first_ids):
+        return " → ".join([*shown, shown[0]])
+    return " → ".join(shown) + f" → … ({length} lines)"
 
 
 def _text_id(value: Any) -> str | None:

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .errors import FootprintError
+from .errors import FootprintError, InputError
 from .label_value import round_label_value
 from .rules.checks.common import add_months
 from .rules.evaluator import evaluate_context, make_context
 from .rules.model import Evaluation, RuleSet, Text
 from .study import Study
+from .user_json import read_json
 
 PAYLOAD_TYPE = "GBA-CFP-LABEL"
 PAYLOAD_VERSION = 1
@@ -156,9 +157,9 @@ def check_payload(text: str, study: Study) -> dict:
     Raises :class:`LabelError` when it is not a label payload or names another study (hash).
     """
     try:
-        payload = json.loads(text)
-    except json.JSONDecodeError:
-        raise LabelError("the QR code does not hold a GBA carbon footprint label payload") from None
+        payload = read_json(text)
+    except InputError as error:
+        raise LabelError(f"the QR code does not hold a GBA carbon footprint label payload ({error})") from None
     if not isinstance(payload, dict) or payload.get("type") != PAYLOAD_TYPE:
         raise LabelError("the QR code does not hold a GBA carbon footprint label payload")
     if payload.get("study_sha256") != study.sha256():

@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape
 import segno
 
 from .label import Label
+from .output_files import make_folder, write_file
 
 WIDTH, HEIGHT = 680, 340
 QR_SIZE = 250
@@ -159,11 +160,8 @@ def render_png(label: Label, scale: int = 2) -> PngLabel:
 
 def write_label(label: Label, directory: str | Path, stem: str | None = None) -> tuple[Path, Path]:
     """Write ``<stem>.svg`` and ``<stem>.png``; returns their paths."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = make_folder(directory)
     stem = stem or f"label-{label.certificate_no or label.study_id}".replace("/", "_")
     svg = directory / f"{stem}.svg"
     png = directory / f"{stem}.png"
-    svg.write_text(render_svg(label), encoding="utf-8")
-    png.write_bytes(render_png(label).data)
-    return svg, png
+    return write_file(svg, render_svg(label)), write_file(png, render_png(label).data)

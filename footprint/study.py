@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .bom import Bom, BomLine, bom_from_data
 from .errors import InputError, RowIssue
+from .user_json import read_json
 
 SCHEMA_VERSION = "1"
 MAX_STUDY_BYTES = 20 * 1024 * 1024
@@ -419,16 +420,7 @@ def load_study(path: str | Path) -> Study:
         raise InputError(issues=[RowIssue(f"cannot read the study file: {error.strerror}", "无法读取研究文件")], source=str(path)) from None
     if len(raw) > MAX_STUDY_BYTES:
         raise InputError(issues=[RowIssue(f"the study file is larger than {MAX_STUDY_BYTES // 2**20} MB", "研究文件过大")], source=str(path))
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError(issues=[RowIssue("the study file is not UTF-8 text", "研究文件不是 UTF-8 文本")], source=str(path)) from None
-    except json.JSONDecodeError as error:
-        raise InputError(
-            issues=[RowIssue(f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}", f"JSON 格式错误（第 {error.lineno} 行）")],
-            source=str(path),
-        ) from None
-    return study_from_data(data, source=str(path))
+    return study_from_data(read_json(raw, str(path)), source=str(path))
 
 
 def save_study(study: Study, path: str | Path) -> Path:

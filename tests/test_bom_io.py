@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import json
 import random
+import subprocess
+import sys
 import zipfile
 
 import openpyxl
@@ -616,3 +618,70 @@ def test_read_table_has_read_boms_guards():
     ):
         with pytest.raises(InputError, match=message):
             read_table(data, name)
+
+
+# ---------------------------------------------------------------------- hostile parent links
+
+_HOSTILE_ROWS = 20_000
+_PEAK_MB_LIMIT = 400  # generous: the refusal itself needs about 130 MB; before the fix, 6 GB and more
+
+
+def _refusal_in_fresh_process(rows_code: str) -> dict:
+    """Read a generated CSV in a new process; its peak memory (ru_maxrss) and the refusal."""
+    code = f"""
+import json, resource, sys
+from footprint.bom_io import read_bom
+from footprint.errors import InputError
+rows = {rows_code}
+data = ("# product: P\\n# declared_unit: 1 piece\\n# mass_kg_per_piece: 1\\nid,parent,activity_id,amount,unit\\n" + "".join(rows)).encode()
+try:
+    read_bom(data, "hostile.csv")
+    outcome = None
+except InputError as error:
+    outcome = {{"issues": len(error.issues), "text": str(error), "first": error.issues[0].message}}
+peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"peak_mb": peak_kb / 1024, "outcome": outcome}}))
+"""
+    # Started through a small launcher: Linux carries ru_maxrss across fork and exec, so a child of
+    # this (large) pytest process would report pytest's peak instead of its own.
+    launcher = f"import subprocess, sys; sys.exit(subprocess.run([sys.executable, '-c', {code!r}]).returncode)"
+    done = subprocess.run([sys.executable, "-c", launcher], capture_output=True, text=True, timeout=300, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_20000_row_parent_loop_is_refused_in_bounded_memory_naming_a_few_lines():
+    measured = _refusal_in_fresh_process(f"[f'L{{i}},L{{(i + 1) % {_HOSTILE_ROWS}}},,1,piece\\n' for i in range({_HOSTILE_ROWS})]")
+    assert measured["peak_mb"] < _PEAK_MB_LIMIT
+    outcome = measured["outcome"]
+    assert outcome["first"] == f"the parent column goes round in a loop ('L0' → 'L1' → 'L2' → 'L3' → … ({_HOSTILE_ROWS} lines))"
+    assert len(outcome["text"]) < 5_000  # the first problems and "… and N more", not 40,000 lines
+    assert outcome["text"].endswith(f"… and {outcome['issues'] - 20} more")
+
+
+def test_a_20000_deep_parent_chain_is_refused_in_bounded_memory():
+    measured = _refusal_in_fresh_process(
+        f"['C0,,,1,piece\\n'] + [f'C{{i}},C{{i - 1}},,1,piece\\n' for i in range(1, {_HOSTILE_ROWS - 1})]"
+        f" + ['C{_HOSTILE_ROWS - 1},C{_HOSTILE_ROWS - 2},STEEL,1,kg\\n']"
+    )
+    assert measured["peak_mb"] < _PEAK_MB_LIMIT
+    assert "nested more than 12 levels deep" in measured["outcome"]["first"]
+    assert len(measured["outcome"]["text"]) < 1_000
+
+
+def test_a_short_loop_names_every_line_of_it():
+    text = "# product: P\n# declared_unit: 1 kg\nid,parent,activity_id,amount,unit\nA,C,,1,piece\nB,A,,1,piece\nC,B,,1,piece\n"
+    messages = {issue.message for issue in refusal(text.encode()).issues if issue.field == "parent"}
+    assert messages == {"the parent column goes round in a loop ('A' → 'C' → 'B' → 'A')"}
+
+
+def test_a_long_shared_string_on_every_row_is_cut_before_it_is_validated_or_echoed():
+    from .hostile_files import shared_string_xlsx
+
+    data = shared_string_xlsx(3_000, "x" * 32_000)  # 45 KB: was 490 MB of messages and 4 GB of memory
+    assert len(data) < 60_000
+    table = read_table(data, "shared.xlsx")
+    assert max(len(value) for row in table.rows for value in row.values.values() if isinstance(value, str)) == 201
+    error = refusal(data)
+    assert len(error.issues) == 9_002  # three cells on each row, and the two missing header keys
+    assert len(str(error)) < 10_000 and str(error).endswith("… and 8982 more")
+    assert all(len(issue.describe()) < 600 for issue in error.issues)

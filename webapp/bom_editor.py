@@ -9,13 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from footprint.dataset import STAGES
+from footprint.errors import MAX_SHOWN_ISSUES
 from footprint.units import canonical_units
 
 from . import integrations, session
 from .catalog import Catalog
 from .downloads import template_csv, template_xlsx
 from .state import DECLARED_UNITS, DEFAULT_RULE_SET, REGIONS, STANDARDS, FormIssue
-from .texts import Texts
+from .texts import Texts, escape_markdown
 from .uploads import read_upload
 from .widgets import choice
 
@@ -137,12 +138,14 @@ def show_issues(t: Texts, issues: list[FormIssue], rows: list[dict[str, str]] | 
     if not issues:
         return
     lines = []
-    for issue in issues:
+    for issue in issues[:MAX_SHOWN_ISSUES]:
         where = t("issue.row", row=issue.row + 1) if issue.row is not None else ""
-        field = t(f"col.{issue.field}") if issue.field and f"app.col.{issue.field}" in _keys() else (issue.field or "")
-        value = f" ({t('issue.got')} “{issue.value}”)" if issue.value not in (None, "") else ""
+        field = t(f"col.{issue.field}") if issue.field and f"app.col.{issue.field}" in _keys() else escape_markdown(issue.field or "")
+        value = f" ({t('issue.got')} “{escape_markdown(issue.value)}”)" if issue.value not in (None, "") else ""
         head = " · ".join(part for part in (where, field) if part)
-        lines.append(f"- **{head}**: {t.pick(issue.message, issue.message_zh)}{value}" if head else f"- {t.pick(issue.message, issue.message_zh)}{value}")
+        message = escape_markdown(t.pick(issue.message, issue.message_zh))
+        lines.append(f"- **{head}**: {message}{value}" if head else f"- {message}{value}")
+    lines = t.capped(lines, total=len(issues))
     st.error(t("issue.heading", count=len(issues)) + "\n\n" + "\n".join(lines), icon=":material/error:")
     if rows is None:
         return
@@ -294,18 +297,20 @@ def upload_box(catalog: Catalog, engine, t: Texts) -> None:
         report = st.session_state.get("upload.report")
         if not report:
             return
+        name = escape_markdown(report["name"])
         if report["issues"]:
             lines = []
-            for row, line_id, field, value, message, message_zh in report["issues"]:
-                where = " · ".join(p for p in (t("upload.file_row", row=row + 1, data_row=row) if row else "", field or "") if p)
-                shown = f" ({t('issue.got')} “{value}”)" if value else ""
-                lines.append(f"- {('**' + where + '**: ') if where else ''}{t.pick(message, message_zh)}{shown}")
-            head = t("upload.loaded_with_problems", name=report["name"], lines=report["lines"]) if report["loaded"] else t("upload.refused", name=report["name"])
+            for row, line_id, field, value, message, message_zh in report["issues"][:MAX_SHOWN_ISSUES]:
+                where = " · ".join(p for p in (t("upload.file_row", row=row + 1, data_row=row) if row else "", escape_markdown(field or "")) if p)
+                shown = f" ({t('issue.got')} “{escape_markdown(value)}”)" if value else ""
+                lines.append(f"- {('**' + where + '**: ') if where else ''}{escape_markdown(t.pick(message, message_zh))}{shown}")
+            lines = t.capped(lines, total=len(report["issues"]))
+            head = t("upload.loaded_with_problems", name=name, lines=report["lines"]) if report["loaded"] else t("upload.refused", name=name)
             st.warning(head + "\n\n" + "\n".join(lines), icon=":material/error:")
         else:
-            st.success(t("upload.loaded", name=report["name"], lines=report["lines"]))
-        for remark in report["remarks"]:
-            st.caption(remark)
+            st.success(t("upload.loaded", name=name, lines=report["lines"]))
+        for remark in t.capped(report["remarks"]):
+            st.caption(escape_markdown(remark))
 
 
 # ------------------------------------------------------------------------------ energy

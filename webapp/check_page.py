@@ -9,8 +9,6 @@ typed and the last answer live in that visitor's ``st.session_state`` (``check.*
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from footprint.certification.lookup import MAX_QUERY_CHARS
@@ -18,19 +16,11 @@ from footprint.certification.registry.store import REGISTRY_URL_ENV
 
 from . import certificate_check
 from .certificate_check import RegistryUnavailable, bilingual
-from .texts import Texts
+from .texts import Texts, escape_markdown
 
 QUERY = "check.query"
 PHOTO = "check.photo"
 RESULT = "check.result"
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>:~$])")
-
-
-def escape_markdown(text: str) -> str:
-    """Visitor-supplied text (a query quoted in a message) shown literally, never as markdown."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
 
 @st.cache_resource(show_spinner=False)
 def load_registry(target: str):
@@ -98,10 +88,10 @@ def page(t: Texts) -> None:
 
 def show_result(result: dict, t: Texts) -> None:
     if result.get("problem"):
-        st.warning(t(f"check.qr_{result['problem']}", name=result["photo"], **result.get("values", {})), icon=":material/qr_code_2:")
+        st.warning(t(f"check.qr_{result['problem']}", name=escape_markdown(result["photo"]), **result.get("values", {})), icon=":material/qr_code_2:")
         return
     if result.get("photo"):
-        st.caption(t("check.qr_read", name=result["photo"]))
+        st.caption(t("check.qr_read", name=escape_markdown(result["photo"])))
         st.code(result["query"], language=None, wrap_lines=True)
     status = result.get("status")
     if status is None:

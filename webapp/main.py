@@ -30,7 +30,7 @@ from .catalog import Catalog
 from .compute import calculate, fingerprint
 from .downloads import safe_filename, study_json, template_bom
 from .state import StudyForm, build_bom, build_study, form_with_bom, load_saved
-from .texts import LANGUAGE_CHOICES, Texts
+from .texts import LANGUAGE_CHOICES, Texts, escape_markdown
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_BOM = EXAMPLES / "led-lamp-bom.csv"
@@ -183,9 +183,10 @@ def sidebar(engine, catalog: Catalog, t: Texts, form: StudyForm, study) -> None:
         if report:
             status, filename, problems = report
             if status == "ok":
-                st.success(t("sidebar.loaded", name=filename))
+                st.success(t("sidebar.loaded", name=escape_markdown(filename)))
             else:
-                st.error(t("sidebar.load_failed", name=filename) + "\n\n" + "\n".join(f"- `{f or ''}` {t.pick(m, mz)}" for f, m, mz in problems))
+                lines = t.capped([f"- {escape_markdown(f or '')} {escape_markdown(t.pick(m, mz))}" for f, m, mz in problems])
+                st.error(t("sidebar.load_failed", name=escape_markdown(filename)) + "\n\n" + "\n".join(lines))
         st.markdown(f"### {t('sidebar.dataset')}")
         dataset = engine.dataset
         st.markdown(f"**{dataset.title_zh or dataset.title}**  \n{dataset.title}")
@@ -209,9 +210,9 @@ def issue_summary(t: Texts, issues) -> None:
     parts = [f"{t(f'section.{section}')}: {count}" for section, count in counts.items()]
     st.error(t("issue.summary", count=len(issues), where="; ".join(parts)), icon=":material/error:")
     general = [i for i in issues if i.section == "bom"]
-    for issue in general:
-        where = f"`{issue.field}` " if issue.field else ""
-        st.markdown(f"- {where}{t.pick(issue.message, issue.message_zh)}")
+    lines = [f"- {escape_markdown(i.field or '')} {escape_markdown(t.pick(i.message, i.message_zh))}" for i in general]
+    if lines:
+        st.markdown("\n".join(t.capped(lines)))
 
 
 def main() -> None:

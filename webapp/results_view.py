@@ -15,7 +15,7 @@ from . import charts, downloads, integrations
 from .catalog import Catalog
 from .compute import Outcome
 from .state import StudyForm
-from .texts import Texts
+from .texts import Texts, escape_markdown
 from .widgets import choice
 
 VERDICT_ICONS = {"pass": "✓", "fail": "✗", "not_applicable": "–", "needs_evidence": "…"}
@@ -119,7 +119,7 @@ def hotspots_section(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
     st.markdown(f"##### {t('hotspots.top')}")
     for rank, line in enumerate(result.hotspots(5), start=1):
         st.markdown(
-            f"**{rank}. {catalog.name(line.activity_id, t.language)}** (`{line.path}`) — "
+            f"**{rank}. {catalog.name(line.activity_id, t.language)}** ({escape_markdown(line.path)}) — "
             f"{fmt(line.kgco2e)} kg CO2e · {line.share:.0%}"
         )
     st.markdown(f"##### {t('hotspots.what_if')}")
@@ -188,16 +188,16 @@ def findings_section(outcome: Outcome, t: Texts) -> None:
     if evaluation is None:
         if outcome.study_issues:
             st.warning(t("findings.need_study"), icon=":material/edit_note:")
-            for issue in outcome.study_issues:
-                st.markdown(f"- `{issue.field or ''}` {t.pick(issue.message, issue.message_zh)}")
+            lines = [f"- {escape_markdown(i.field or '')} {escape_markdown(t.pick(i.message, i.message_zh))}" for i in outcome.study_issues]
+            st.markdown("\n".join(t.capped(lines)))
         for english, chinese in outcome.notes:
-            st.info(t.pick(english, chinese))
+            st.info(escape_markdown(t.pick(english, chinese)))
         return
     status = evaluation.status
     message = t(f"findings.status_{status}")
     (st.success if evaluation.eligible else st.warning if status == "pending_evidence" else st.error)(message)
     for reason in evaluation.reasons:
-        st.markdown(f"- {t.pick(reason.en, reason.zh)}")
+        st.markdown(f"- {escape_markdown(t.pick(reason.en, reason.zh))}")
     counts = evaluation.counts
     st.caption(t("findings.counts", passed=counts.get("pass", 0), failed=counts.get("fail", 0), evidence=counts.get("needs_evidence", 0), na=counts.get("not_applicable", 0)))
     show_all = st.toggle(t("findings.show_na"), key="findings.show_na")

@@ -23,6 +23,7 @@ from footprint.dataset import STAGES as STAGE_ORDER
 from footprint import units
 from footprint.errors import FootprintError, InputError, RowIssue
 from footprint.units import format_number
+from footprint.user_json import read_json
 
 from .catalog import SECTION_STAGE, SECTIONS, SITE_ELECTRICITY, Catalog
 
@@ -515,10 +516,7 @@ def draft_json(form: StudyForm) -> str:
 
 def load_saved(data: bytes, catalog: Catalog, base: StudyForm | None = None) -> StudyForm:
     """A form from a saved study JSON or a draft; raises InputError with the problems."""
-    try:
-        content = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(issues=[RowIssue(f"not a valid JSON file ({error})", "不是有效的 JSON 文件")]) from None
+    content = read_json(data)
     if isinstance(content, dict) and content.get("format") == DRAFT_FORMAT:
         try:
             return StudyForm.from_dict(content.get("form") or {})

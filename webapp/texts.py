@@ -4,9 +4,25 @@ footprint objects carry (RowIssue.message / message_zh, rule Text.en / .zh)."""
 
 from __future__ import annotations
 
+import re
+
+from footprint.errors import MAX_SHOWN_ISSUES
 from footprint.i18n import LANGUAGES, normalise_language, text, to_hong_kong
 
 LANGUAGE_CHOICES = ("zh-Hans", "zh-Hant", "en")
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>:~$])")
+
+
+def escape_markdown(value: object) -> str:
+    """Text from a user (a cell, a header, a file name, a message quoting them) shown literally.
+
+    Streamlit renders markdown in st.markdown / error / warning / caption and in widget labels,
+    so ``[x](http://…)`` typed in a cell would be a live link and ``![](…)`` an image fetched by
+    the visitor's browser. Every piece of user text that reaches those goes through this one
+    function; our own interface text (``app.*`` keys) does not.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
 
 
 class Texts:
@@ -36,6 +52,13 @@ class Texts:
         if self.language == "zh-Hant":
             return to_hong_kong(chinese)
         return chinese
+
+    def capped(self, lines: list[str], total: int | None = None) -> list[str]:
+        """The first :data:`~footprint.errors.MAX_SHOWN_ISSUES` lines of a problem list, then how
+        many more there are, of ``total`` (default: all the lines given). A file with 20,000 bad
+        rows is one screen, not a 90 MB page."""
+        hidden = (len(lines) if total is None else total) - MAX_SHOWN_ISSUES
+        return lines if hidden <= 0 else [*lines[:MAX_SHOWN_ISSUES], self("issue.more", count=hidden)]
 
     @staticmethod
     def language_name(code: str) -> str:

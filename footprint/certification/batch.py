@@ -9,6 +9,7 @@ it under ``bad_files``. Progress goes to stderr (tqdm) so stdout and the summary
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from collections import Counter
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FootprintError
+from ..output_files import make_folder, write_file
 from .clock import Clock
 from .verify import VerificationReport, VerifyOptions, verify_study
 
@@ -120,8 +122,7 @@ def verify_folder(
         raise FootprintError(f"{folder}: not a folder")
     files = study_files(folder, recursive)
     if reports_dir is not None:
-        reports_dir = Path(reports_dir)
-        reports_dir.mkdir(parents=True, exist_ok=True)
+        reports_dir = make_folder(reports_dir)
         skip = reports_dir.resolve()
         files = [p for p in files if skip not in p.resolve().parents]
     result = BatchResult(folder=str(folder))
@@ -136,20 +137,19 @@ def verify_folder(
         result.rows.append(_row(path, folder, report))
         if reports_dir is not None:
             name = path.relative_to(folder).as_posix().replace("/", "__")
-            (reports_dir / f"{Path(name).stem}.verification.json").write_text(report.to_json() + "\n", encoding="utf-8")
+            write_file(reports_dir / f"{Path(name).stem}.verification.json", report.to_json() + "\n")
     bar.close()
     return result
 
 
 def write_summary(result: BatchResult, out_dir: str | Path) -> tuple[Path, Path]:
     """``summary.csv`` (one row per file, UTF-8 with BOM so Excel shows Chinese) and ``summary.json``."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    csv_path, json_path = out_dir / "summary.csv", out_dir / "summary.json"
-    with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        for row in result.rows:
-            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in CSV_COLUMNS})
-    json_path.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    out_dir = make_folder(out_dir)
+    table = io.StringIO(newline="")
+    writer = csv.DictWriter(table, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for row in result.rows:
+        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in CSV_COLUMNS})
+    csv_path = write_file(out_dir / "summary.csv", table.getvalue().encode("utf-8-sig"))
+    json_path = write_file(out_dir / "summary.json", json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
     return csv_path, json_path

@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..errors import InputError
+from ..output_files import write_file
+from ..user_json import read_json
 from .document import BodyFacts
 from .errors import KeyFileError
 from .numbering import normalise_body_id
@@ -21,7 +24,7 @@ BODY_FILE = "body.json"
 def write_body(directory: str | Path, body: BodyFacts, key_id: str) -> Path:
     path = Path(directory) / BODY_FILE
     data = {**body.model_copy(update={"id": normalise_body_id(body.id)}).model_dump(), "key_id": key_id}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_file(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     return path
 
 
@@ -31,11 +34,15 @@ def load_body(directory: str | Path, key_id: str | None = None) -> BodyFacts:
     directory = directory if directory.is_dir() else directory.parent
     path = directory / BODY_FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path.read_bytes(), str(path))
     except FileNotFoundError:
         raise KeyFileError(f"{path} missing: create keys with 'footprint keys generate --body-id ID --body-name NAME'") from None
-    except (OSError, json.JSONDecodeError) as error:
-        raise KeyFileError(f"cannot read {path}: {error}") from None
+    except OSError as error:
+        raise KeyFileError(f"cannot read {path}: {error.strerror}") from None
+    except InputError as error:
+        raise KeyFileError(str(error)) from None
+    if not isinstance(data, dict):
+        raise KeyFileError(f"{path}: not a JSON object")
     stored = data.pop("key_id", None)
     if key_id is not None and stored != key_id:
         raise KeyFileError(f"{path} belongs to key {stored}, not to the key being used ({key_id})")

@@ -25,6 +25,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..errors import InputError
+from ..user_json import read_json
 from .errors import CertificationError, SignatureError
 from .signing import ALGORITHM, SigningKey, VerifyKey, b64decode, b64encode
 
@@ -143,9 +145,9 @@ def sign_certificate(content: CertificateContent, key: SigningKey) -> SignedCert
 def parse_certificate(text: str | bytes, source: str = "certificate") -> SignedCertificate:
     """Read a signed certificate (JSON); a malformed one is a CertificationError, not a crash."""
     try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise CertificationError(f"{source}: not a certificate (invalid JSON: {error})") from None
+        data = read_json(text)
+    except InputError as error:
+        raise CertificationError(f"{source}: not a certificate ({error})") from None
     try:
         return SignedCertificate.model_validate(data)
     except ValidationError as error:
@@ -252,14 +254,15 @@ def sign_payload(fields: dict[str, Any], key: SigningKey) -> str:
 
 
 def parse_payload(text: str) -> dict[str, Any] | None:
-    """The JSON object of a signed payload, or None when ``text`` is not one."""
+    """The JSON object of a signed payload, or None when ``text`` is not one.
+
+    Raises :class:`~footprint.errors.InputError` for text that starts like a JSON object but that
+    the user JSON reader refuses (invalid, a key given twice, nested too deep...), saying why.
+    """
     text = (text or "").strip()
     if not text.startswith("{"):
         return None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return None
+    data = read_json(text, "QR payload")
     return data if isinstance(data, dict) and isinstance(data.get("sig"), str) else None
 
 

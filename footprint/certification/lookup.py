@@ -33,8 +33,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from ..errors import InputError
 from ..i18n import text
-from .document import QR_TYPE, canonical_bytes, parse_payload
+from ..user_json import read_json
+from .document import QR_TYPE, canonical_bytes
 from .numbering import normalise_number
 
 MAX_QUERY_CHARS = 4096
@@ -117,15 +119,12 @@ def _number_from(query: str, payload: dict[str, Any] | None) -> str | None:
 
 
 def _json_object(query: str) -> dict[str, Any] | None:
-    signed = parse_payload(query)
-    if signed is not None:
-        return signed
+    """The JSON object a query holds (None: the query is not JSON); raises InputError for one the
+    user JSON reader refuses (a key twice, nested too deep...): a payload that can be read two
+    ways must not be answered at all."""
     if not query.startswith("{"):
         return None
-    try:
-        data = json.loads(query)
-    except json.JSONDecodeError:
-        return None
+    data = read_json(query, "QR payload")
     return data if isinstance(data, dict) else None
 
 
@@ -170,7 +169,14 @@ def lookup_certificate(registry: _Registry, number_or_qr_payload: str, on: date 
     if not query:
         return CertificateStatus(query, "invalid_input", False, _message("invalid_input", query=shown), checked_on=on.isoformat())
 
-    payload = _json_object(query)
+    try:
+        payload = _json_object(query)
+    except InputError as error:
+        (issue,) = error.issues
+        refused = {"en": issue.message, "zh-Hans": issue.message_zh, "zh-Hant": issue.message_zh}
+        return CertificateStatus(
+            shown, "invalid_input", False, _message("invalid_input", query=shown), checked_on=on.isoformat(), problems=(refused,)
+        )
     number_text = _number_from(query, payload)
     record = None
     if number_text is not None:

@@ -30,6 +30,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from ..output_files import make_folder
 from .errors import KeyFileError
 
 PASSPHRASE_ENV = "GBA_SIGNING_KEY_PASSPHRASE"
@@ -126,6 +127,8 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     except FileExistsError:
         raise KeyFileError(f"{path} already exists; refusing to overwrite a key (move it away first)") from None
+    except OSError as error:
+        raise KeyFileError(f"{path}: cannot write the key ({error.strerror})") from None
     try:
         os.write(fd, data)
     finally:
@@ -138,8 +141,7 @@ def generate_key_files(directory: str | Path, passphrase_env: str = PASSPHRASE_E
 
     The private key is encrypted when the environment variable ``passphrase_env`` is set.
     """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    directory = make_folder(directory, mode=0o700)
     private_path, public_path = directory / PRIVATE_KEY_FILE, directory / PUBLIC_KEY_FILE
     for path in (private_path, public_path):
         if path.exists():

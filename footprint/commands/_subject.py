@@ -8,13 +8,14 @@ read it, pick the engine and evaluate the rules in exactly the same way
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from ..errors import FootprintError
+from ..output_files import write_file
+from ..user_json import read_json
 
 
 def iso_date(text: str) -> date:
@@ -70,9 +71,10 @@ def uncertainty_from_args(args: argparse.Namespace) -> Any:
     path = getattr(args, "uncertainty", None)
     if path:
         try:
-            return json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
-            raise FootprintError(f"{path}: cannot read the Monte Carlo summary ({error})") from None
+            data = Path(path).read_bytes()
+        except OSError as error:
+            raise FootprintError(f"{path}: cannot read the Monte Carlo summary ({error.strerror})") from None
+        return read_json(data, str(path))
     return getattr(args, "monte_carlo", None)
 
 
@@ -99,8 +101,5 @@ def write_output(data: bytes, output: str) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    path = Path(output)
-    if path.parent and not path.parent.exists():
-        raise FootprintError(f"{output}: the folder {path.parent} does not exist")
-    path.write_bytes(data)
+    path = write_file(output, data)
     print(f"wrote {path} ({len(data):,} bytes)", file=sys.stderr)

@@ -56,14 +56,15 @@ def run_issue(args: argparse.Namespace) -> int:
     from ..certification.registry import Registry
     from ..certification.signing import load_signing_key
     from ..certification.verify import verify_study
+    from ..output_files import make_folder, write_file
 
     key = load_signing_key(args.key)
     body = load_body(args.key, key.key_id)
     report = verify_study(args.study, options_from(args))
     out_dir = args.out_dir or args.study.parent
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir)
     stem = args.study.name.removesuffix(".json")
-    (out_dir / f"{stem}.verification.json").write_text(report.to_json() + "\n", encoding="utf-8")
+    write_file(out_dir / f"{stem}.verification.json", report.to_json() + "\n")
     if not report.passed:
         print(report.render(), file=sys.stderr)
         print(f"not issued: study {report.study.study_id} did not pass verification", file=sys.stderr)
@@ -76,10 +77,9 @@ def run_issue(args: argparse.Namespace) -> int:
         return 1
     record = issued.record
     certificate_path = out_dir / f"{record.number}.certificate.json"
-    certificate_path.write_text(record.document + "\n", encoding="utf-8")
-    (out_dir / f"{record.number}.qr.txt").write_text(record.qr_payload + "\n", encoding="utf-8")
-    certified_path = out_dir / f"{stem}.certified.json"
-    certified_path.write_text(issued.certified_study.to_json() + "\n", encoding="utf-8")
+    write_file(certificate_path, record.document + "\n")
+    write_file(out_dir / f"{record.number}.qr.txt", record.qr_payload + "\n")
+    certified_path = write_file(out_dir / f"{stem}.certified.json", issued.certified_study.to_json() + "\n")
     print(f"certificate {record.number}{' (supersedes ' + record.supersedes + ')' if record.supersedes else ''}")
     print(f"  {record.product_name} {record.product_model}: {record.value_kgco2e:g} {record.unit} ({record.boundary})")
     print(f"  valid {record.issue_date} .. {record.expiry_date}; signed with {record.key_id}")

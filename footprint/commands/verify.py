@@ -64,6 +64,7 @@ def register(subcommands) -> None:
 def run_verify(args: argparse.Namespace) -> int:
     from ..certification.document import load_certificate
     from ..certification.verify import verify_study
+    from ..output_files import write_file
 
     expected = list(args.expect_sha256)
     expected_rules = None
@@ -74,7 +75,7 @@ def run_verify(args: argparse.Namespace) -> int:
     options = options_from(args, expected_sha256=tuple(h for h in expected if h), expected_rule_set=expected_rules)
     report = verify_study(args.study, options)
     if args.out:
-        args.out.write_text(report.to_json() + "\n", encoding="utf-8")
+        write_file(args.out, report.to_json() + "\n")
     print(report.to_json() if args.format == "json" else report.render(args.lang))
     return 0 if report.passed else 1
 

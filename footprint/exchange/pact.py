@@ -47,6 +47,7 @@ from ..data_quality import weighted_ratings
 from ..dataset import STAGES
 from ..errors import FootprintError, InputError, RowIssue
 from ..reports.numbers import plain_decimal
+from ..user_json import read_json
 from .pact_extension import URN as PACT_EXTENSION_URN
 from .suppliers import SupplierActivity
 
@@ -452,10 +453,7 @@ def read_pact(source: str | Path | bytes | Mapping[str, Any]) -> dict[str, Any]:
                 raise InputError(issues=[RowIssue(f"cannot read the file: {error.strerror}", "无法读取文件")], source=name) from None
         else:
             raw = bytes(source)
-        try:
-            data = json.loads(raw.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise InputError(issues=[RowIssue(f"not a UTF-8 JSON file ({error})", "不是有效的 UTF-8 JSON 文件")], source=name) from None
+        data = read_json(raw, name)
     if isinstance(data, Mapping) and isinstance(data.get("data"), list) and "pcf" not in data:
         if len(data["data"]) != 1:
             raise InputError(issues=[RowIssue(f"the response holds {len(data['data'])} footprints; import one at a time", "文件包含多个碳足迹，请逐个导入")], source=name)

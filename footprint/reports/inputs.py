@@ -10,7 +10,6 @@ footprints) simply stay ``None`` when not given; the report then says so instead
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -20,6 +19,7 @@ from typing import Any
 from ..bom import Bom
 from ..errors import FootprintError, InputError, RowIssue
 from ..results import FootprintResult
+from ..user_json import read_json
 
 
 @dataclass(frozen=True)
@@ -155,8 +155,8 @@ def load_subject(path: str | Path) -> tuple[Any | None, Bom]:
     path = Path(path)
     if path.suffix.lower() == ".json":
         try:
-            head = json.loads(path.read_bytes().decode("utf-8-sig"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            head = read_json(path.read_bytes())
+        except (OSError, InputError):
             head = None  # the BOM reader words the problem
         if isinstance(head, dict) and ("study_id" in head or "applicant" in head):
             from ..study import load_study

@@ -69,3 +69,21 @@ def test_superseded_points_to_successor(registry, signing_key, body):
     status = lookup_certificate(registry, cert.number)
     assert (status.state, status.superseded_by) == ("superseded", new.number)
     assert new.number in status.message["en"]
+
+
+def test_a_payload_that_reads_two_ways_is_refused_not_answered(registry, signing_key, body):
+    cert = registry.issue(make_request(1), signing_key, body, "alice")
+    genuine = cert.qr_payload
+    assert '"v":12.3' in genuine
+    twice = genuine.replace('"v":12.3', '"v":0.01,"v":12.3')  # a reader keeping the first key sees 0.01
+    status = lookup_certificate(registry, twice)
+    assert status.state == "invalid_input" and not status.found
+    assert "'v' appears twice" in status.problems[0]["en"] and status.problems[0]["zh-Hans"]
+
+
+def test_deeply_nested_query_is_refused_with_a_message(registry, signing_key, body):
+    registry.issue(make_request(1), signing_key, body, "alice")
+    for query in ('{"no": ' + "[" * 2_000, '{"sig": "x", "a": ' + "[" * 2_000 + "]" * 2_000 + "}"):
+        status = lookup_certificate(registry, query)
+        assert status.state == "invalid_input"
+        assert "nested more than 64 levels" in status.problems[0]["en"]

@@ -341,3 +341,30 @@ def test_a_picked_line_is_secondary_unless_the_user_says_it_was_measured(engine)
     calculate(at)
     (line,) = [line for line in outcome(at).result.lines if line.activity_id == "AL-EXTR-GBA"]
     assert line.data_type == "secondary"
+
+
+def test_a_hostile_workbook_upload_is_one_screen_of_escaped_text(engine):
+    from ..hostile_files import shared_string_xlsx
+
+    link = "[x](http://evil.example) ![i](http://evil.example/i.png) "
+    data = shared_string_xlsx(1_000, link * 600)
+    at = new_app("en")
+    at.file_uploader(key="upload.bom").set_value(("[f](http://evil.example).xlsx", data, "application/octet-stream")).run()
+    assert not at.exception
+    shown = texts(at.warning) + texts(at.error) + texts(at.caption) + texts(at.markdown)
+    assert len(texts(at.warning)) < 10_000  # 3,000 problems: the first 20 and the count of the rest
+    assert "… and 2980 more" in texts(at.warning)
+    assert "](http" not in shown  # cell text and the file name are shown literally, never as links or images
+    assert "\\[x\\]\\(http" in texts(at.warning)
+    rows = at.session_state["base.materials"]
+    assert len(rows) == 1_000 and max(len(value) for row in rows for value in row.values()) <= 201
+
+
+def test_markdown_in_a_header_cell_and_a_file_name_is_shown_literally(engine):
+    text = "# product: P\n# declared_unit: 1 kg\nid,activity_id,amount,unit,![i](http://e.x/i.png)\nA,STEEL-BOF-CN,1,kg,x\n"
+    at = new_app("en")
+    at.file_uploader(key="upload.bom").set_value(("[f](http://e.x).csv", text.encode(), "text/csv")).run()
+    assert not at.exception
+    shown = texts(at.success) + texts(at.caption)
+    assert "\\!\\[i\\]\\(http" in shown and "\\[f\\]\\(http" in shown
+    assert "](http" not in shown

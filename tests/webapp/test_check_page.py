@@ -147,7 +147,7 @@ def test_photo_of_the_qr_code_is_read_and_checked(registry, certificate):
     assert not at.exception, at.exception
     assert shown_state(at) == "valid"
     assert at.text_input(key="check.query").value == certificate.qr_payload  # shown, can be re-checked
-    assert "QR code read from label.png" in texts(at.caption)
+    assert "QR code read from label\\.png" in texts(at.caption)  # the file name is escaped markdown
 
     at.file_uploader(key="check.photo").set_value(("notes.png", b"not an image", "image/png")).run()
     assert "not a PNG or JPG image" in texts(at.warning)
@@ -246,3 +246,26 @@ def test_decode_refuses_what_is_not_a_photo_of_a_code():
     gif = io.BytesIO()
     Image.new("L", (10, 10)).save(gif, format="GIF")
     assert certificate_check.decode_qr_image(gif.getvalue()).problem == "not_image"
+
+
+def test_deep_nesting_and_keys_given_twice_are_refused_on_the_page(registry, certificate):
+    at = check_app("en")
+    for query in ('{"no": ' + "[" * 2_000, certificate.qr_payload.replace('"v":12.3', '"v":0.01,"v":12.3')):
+        ask(at, query)  # asserts no exception reached the visitor
+        assert shown_state(at) == "invalid_input" and not at.dataframe
+    assert any("appears twice" in t.value for t in at.text)
+    ask(at, '{"no": ' + "[" * 2_000)
+    assert any("nested more than 64 levels" in t.value for t in at.text)
+
+
+def test_photo_of_a_deeply_nested_qr_payload_is_refused(registry, certificate):
+    pytest.importorskip("zxingcpp")
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make('{"sig": "x", "a": ' + "[" * 1_200, error="l").save(buffer, kind="png", scale=4, border=4)
+    at = check_app("en")
+    at.file_uploader(key="check.photo").set_value(("deep.png", buffer.getvalue(), "image/png")).run()
+    assert not at.exception, at.exception
+    assert shown_state(at) == "invalid_input"
+    assert any("nested more than 64 levels" in t.value for t in at.text)

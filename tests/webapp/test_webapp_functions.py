@@ -10,6 +10,7 @@ import pytest
 
 from footprint.bom import bom_from_data
 from footprint.bom_io import read_bom
+from footprint.errors import InputError
 from webapp import integrations
 from webapp.catalog import Catalog
 from webapp.downloads import safe_filename, study_json, template_csv, template_xlsx
@@ -177,6 +178,23 @@ def test_unreadable_upload_is_refused_with_a_reason(catalog):
     assert result.issues and "xlsx" in result.issues[0].message
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"lines": [{"amount": ' + "9" * 5_000 + "}]}", "5000 characters long"),
+        ("[" * 100_000, "nested more than 64 levels"),
+        ('{"product": "\\ud800", "lines": []}', "unpaired UTF-16 surrogate"),
+        ('{"product": "a", "product": "b", "lines": []}', "'product' appears twice"),
+    ],
+    ids=["5000 digits", "100k nesting", "lone surrogate", "key twice"],
+)
+def test_hostile_json_uploads_are_refused_with_a_message(catalog, text, message):
+    result = read_upload(text.encode(), "bom.json", StudyForm(), catalog)
+    assert result.form is None and message in result.issues[0].message
+    with pytest.raises(InputError, match=message):
+        load_saved(text.encode(), catalog)
+
+
 def test_downloads_of_an_outcome_carry_the_engine_numbers(engine, catalog):
     """Results workbook, PDF and PACT come from footprint.exchange / footprint.reports, fed with
     the outcome the screen shows (no second computation of our own)."""
@@ -236,3 +254,13 @@ def test_charts_show_the_result(engine):
 def test_safe_filename():
     assert safe_filename("LED 灯 A60/9W") == "LED-灯-A60-9W"
     assert safe_filename("../..") == "study"
+
+
+def test_escape_markdown_shows_user_text_literally():
+    from webapp.texts import Texts, escape_markdown
+
+    assert escape_markdown("[a](http://e.x) ![i](u) *b* `c` <d>") == r"\[a\]\(http\://e\.x\) \!\[i\]\(u\) \*b\* \`c\` \<d\>"
+    assert escape_markdown(12) == "12"
+    lines = Texts("en").capped([f"- {n}" for n in range(25)])
+    assert lines[-1] == "… and 5 more" and len(lines) == 21
+
