@@ -8,7 +8,6 @@ it under ``bad_files``. Progress goes to stderr (tqdm) so stdout and the summary
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections import Counter
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FootprintError
+from ..exchange.safe import csv_bytes
 from .clock import Clock
 from .verify import VerificationReport, VerifyOptions, verify_study
 
@@ -142,14 +142,14 @@ def verify_folder(
 
 
 def write_summary(result: BatchResult, out_dir: str | Path) -> tuple[Path, Path]:
-    """``summary.csv`` (one row per file, UTF-8 with BOM so Excel shows Chinese) and ``summary.json``."""
+    """``summary.csv`` (one row per file, UTF-8 with BOM so Excel shows Chinese) and ``summary.json``.
+
+    File names, study ids and reasons come from the studies: the CSV goes through
+    :func:`footprint.exchange.safe.csv_bytes`, so none of them reaches a spreadsheet as a formula.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, json_path = out_dir / "summary.csv", out_dir / "summary.json"
-    with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        for row in result.rows:
-            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in CSV_COLUMNS})
+    csv_path.write_bytes(csv_bytes(CSV_COLUMNS, ([row.get(k) for k in CSV_COLUMNS] for row in result.rows)))
     json_path.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return csv_path, json_path
