@@ -44,3 +44,7 @@ class TransitionError(RegistryError):
 
 class NotEligibleError(CertificationError):
     """A certificate was requested for a study whose verification did not pass."""
+
+
+class OutputFileError(CertificationError):
+    """A file could not be written (full disk, no permission); nothing was left half-written."""

@@ -90,6 +90,9 @@ ACTIVE_STATUSES = ("valid", "suspended")
 # the sha256 of the certified study (the study with its certification block filled in), which the
 # certificate and the label's QR code then name. Raising aborts the issue (nothing is stored).
 CertifyStudy = Callable[[str, date, date], str]
+# Called inside the issuing transaction, after the certificate is stored and audited, just before
+# the commit: writes the certificate's files (``certification.outputs``). Raising rolls back.
+BeforeCommit = Callable[["CertificateRecord"], None]
 
 
 # ------------------------------------------------------------------ records handed out
@@ -532,16 +535,22 @@ class Registry:
         body: BodyFacts,
         actor: str,
         certify: CertifyStudy | None = None,
+        before_commit: BeforeCommit | None = None,
     ) -> CertificateRecord:
         """Allocate a number, sign and store a certificate for a verified study; audited.
 
         ``certify`` (optional) writes the certificate number and dates into the study and returns
-        the certified study's sha256 (see :data:`CertifyStudy`).
+        the certified study's sha256 (see :data:`CertifyStudy`); ``before_commit`` (optional)
+        gets the stored record just before the commit (see :data:`BeforeCommit`).
         """
         with self._writing() as session:
             self._check_active_study(session, request)
             row = self._insert(session, request, key, body, actor, certify=certify)
-            return CertificateRecord.from_row(row)
+            session.flush()
+            record = CertificateRecord.from_row(row)
+            if before_commit is not None:
+                before_commit(record)
+            return record
 
     def renew(
         self,
@@ -552,6 +561,7 @@ class Registry:
         actor: str,
         reason: str = "",
         certify: CertifyStudy | None = None,
+        before_commit: BeforeCommit | None = None,
     ) -> CertificateRecord:
         """Replace a certificate by a new one from a new verification (after a recalculation).
 
@@ -591,7 +601,11 @@ class Registry:
                 certified_kgco2e=old.value_kgco2e,
                 new_kgco2e=new.value_kgco2e,
             )
-            return CertificateRecord.from_row(new)
+            session.flush()
+            record = CertificateRecord.from_row(new)
+            if before_commit is not None:
+                before_commit(record)
+            return record
 
     # -------------------------------------------------------------- lifecycle
 
