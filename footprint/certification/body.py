@@ -14,6 +14,7 @@ from pathlib import Path
 from .document import BodyFacts
 from .errors import KeyFileError
 from .numbering import normalise_body_id
+from .signing import refuse_world_writable
 
 BODY_FILE = "body.json"
 
@@ -30,6 +31,7 @@ def load_body(directory: str | Path, key_id: str | None = None) -> BodyFacts:
     directory = Path(directory)
     directory = directory if directory.is_dir() else directory.parent
     path = directory / BODY_FILE
+    refuse_world_writable(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
