@@ -34,6 +34,10 @@ class RegistryError(CertificationError):
     """The label registry refused an operation (unknown certificate, database problem)."""
 
 
+class RegistryBusyError(RegistryError):
+    """Another transaction held a lock longer than the registry's lock timeout; nothing changed."""
+
+
 class NotFoundError(RegistryError):
     """No certificate with that number."""
 

@@ -64,7 +64,7 @@ from ..document import (
     sign_certificate,
     sign_payload,
 )
-from ..errors import NotFoundError, RegistryError, TransitionError
+from ..errors import NotFoundError, RegistryBusyError, RegistryError, TransitionError
 from ..numbering import format_number, normalise_body_id, normalise_number
 from ..signing import SigningKey
 from .chain import GENESIS, entry_hash
@@ -76,6 +76,9 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK = 0x6BA_CF9  # any constant; the advisory lock that serialises migrations
 _PG_AUDIT_CHAIN_LOCK = 0x6BA_A0D17  # another constant: the advisory lock that serialises audit appends
 _CHAIN_HEAD = "gba_audit_chain_head"  # Session.info key: (transaction, last id, last hash)
+LOCK_TIMEOUT_S = 10.0  # a writer (or an opener) gives up waiting for a lock after this long
+STATEMENT_TIMEOUT_S = 60.0  # PostgreSQL: longest statement
+IDLE_IN_TRANSACTION_TIMEOUT_S = 60.0  # PostgreSQL: a session of ours idle inside a transaction is ended
 
 # status now → statuses it may move to
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -239,15 +242,16 @@ def registry_url(target: str | Path | None = None) -> str:
     return text_target
 
 
-def _sqlite_events(engine: Engine) -> None:
+def _sqlite_events(engine: Engine, lock_timeout: float) -> None:
     """pysqlite's own transaction handling off; we emit BEGIN (IMMEDIATE for writers) ourselves."""
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # changing it takes a lock
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -257,21 +261,55 @@ def _sqlite_events(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, lock_timeout: float = LOCK_TIMEOUT_S) -> Engine:
+    """An engine whose connections give up waiting for a lock after ``lock_timeout`` seconds.
+
+    SQLite: ``busy_timeout``. PostgreSQL: ``lock_timeout`` (row locks, the advisory locks),
+    ``statement_timeout`` and ``idle_in_transaction_session_timeout`` (a session of ours that
+    stalls inside a transaction is ended by the server instead of blocking every writer), set per
+    connection. :meth:`Registry._database_error` turns the resulting errors into
+    :class:`RegistryBusyError`.
+    """
     if url.startswith("sqlite"):
         if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
             raise RegistryError("an in-memory SQLite registry cannot be shared between threads; give a file path")
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=10, max_overflow=20)
-        _sqlite_events(engine)
+        engine = create_engine(url, connect_args={"timeout": lock_timeout, "check_same_thread": False}, pool_size=10, max_overflow=20)
+        _sqlite_events(engine, lock_timeout)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    options = (
+        f"-c lock_timeout={int(lock_timeout * 1000)} -c statement_timeout={int(STATEMENT_TIMEOUT_S * 1000)} "
+        f"-c idle_in_transaction_session_timeout={int(IDLE_IN_TRANSACTION_TIMEOUT_S * 1000)}"
+    )
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args={"options": options})
+
+
+def _schema_revisions(connection) -> tuple[str | None, str]:
+    """(current revision of the database, newest revision of this version)."""
+    from alembic.config import Config
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    current = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
+    return current, head
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the schema to the newest revision (tests: an older one), serialised between processes."""
+    """Upgrade the schema to the newest revision (tests: an older one), serialised between processes.
+
+    A registry already at the newest revision is only read (no write lock): opening it for a
+    lookup or a list never waits behind, or blocks, a writer.
+    """
     from alembic import command
     from alembic.config import Config
 
+    if revision == "head":
+        with engine.connect() as connection:
+            current, head = _schema_revisions(connection)
+        if current == head:
+            return
     with engine.connect().execution_options(gba_write=True) as connection:
         with connection.begin():
             if connection.dialect.name == "postgresql":
@@ -285,15 +323,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 def check_schema(engine: Engine) -> None:
     """Refuse a registry whose schema is not at the newest revision (for read-only openers)."""
-    from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(config).get_current_head()
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
+        current, head = _schema_revisions(connection)
     if current != head:
         raise RegistryError(
             f"the registry schema is at revision {current or '(none)'}, this version needs {head}: "
@@ -306,6 +337,22 @@ def _describe_db_error(error: SQLAlchemyError) -> str:
     return str(original or error).strip().splitlines()[0]
 
 
+# PostgreSQL: lock_not_available, query_canceled (statement_timeout), idle_in_transaction_session_timeout
+_BUSY_SQLSTATES = frozenset({"55P03", "57014", "25P03"})
+
+
+def database_error(url: str, error: SQLAlchemyError, lock_timeout: float) -> RegistryError:
+    """The typed error for a database error: :class:`RegistryBusyError` when it gave up waiting."""
+    original = getattr(error, "orig", None)
+    state = getattr(original, "sqlstate", None)
+    if state in _BUSY_SQLSTATES or "database is locked" in str(original):
+        return RegistryBusyError(
+            f"registry {url} is busy: another transaction held a lock for more than {lock_timeout:g} s "
+            f"({_describe_db_error(error)}); nothing was changed, try again"
+        )
+    return RegistryError(f"registry {url}: {_describe_db_error(error)}")
+
+
 # ------------------------------------------------------------------ the registry
 
 _CHAIN_HEAD_QUERY = select(AuditRow.id, AuditRow.entry_hash).order_by(AuditRow.id.desc()).limit(1)
@@ -314,22 +361,32 @@ _CHAIN_HEAD_QUERY = select(AuditRow.id, AuditRow.entry_hash).order_by(AuditRow.i
 class Registry:
     """The label registry. Thread-safe: every call uses its own session and transaction."""
 
-    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+    def __init__(self, engine: Engine, clock: Clock | None = None, lock_timeout: float = LOCK_TIMEOUT_S) -> None:
         self._engine = engine
+        self.lock_timeout = lock_timeout
         self._writer = engine.execution_options(gba_write=True)
         self.clock: Clock = clock or SystemClock()
         self.url = engine.url.render_as_string(hide_password=True)
         self._closed = threading.Event()
 
     @classmethod
-    def open(cls, target: str | Path | None = None, *, clock: Clock | None = None, migrate_schema: bool = True) -> "Registry":
+    def open(
+        cls,
+        target: str | Path | None = None,
+        *,
+        clock: Clock | None = None,
+        migrate_schema: bool = True,
+        lock_timeout: float = LOCK_TIMEOUT_S,
+    ) -> "Registry":
         """Open (creating or upgrading) the registry at a URL or SQLite path.
 
         ``migrate_schema=False`` is for a process whose database user may not change the schema
         (a public web page with read-only rights): the schema must then already be current.
+        ``lock_timeout``: seconds a call waits for a lock held by another transaction before it
+        fails with :class:`RegistryBusyError` (see :func:`make_engine`).
         """
         url = registry_url(target)
-        engine = make_engine(url)
+        engine = make_engine(url, lock_timeout)
         try:
             migrate(engine) if migrate_schema else check_schema(engine)
         except RegistryError:
@@ -338,8 +395,9 @@ class Registry:
         except SQLAlchemyError as error:
             engine.dispose()
             shown = engine.url.render_as_string(hide_password=True)
-            raise RegistryError(f"cannot open the registry {shown}: {_describe_db_error(error)}") from None
-        return cls(engine, clock)
+            problem = database_error(shown, error, lock_timeout)
+            raise type(problem)(f"cannot open the {problem}") from None
+        return cls(engine, clock, lock_timeout)
 
     def close(self) -> None:
         self._closed.set()
@@ -366,7 +424,7 @@ class Registry:
             with Session(self._engine, expire_on_commit=False) as session:
                 yield session
         except OperationalError as error:
-            raise RegistryError(f"registry {self.url}: {_describe_db_error(error)}") from None
+            raise database_error(self.url, error, self.lock_timeout) from None
 
     @contextmanager
     def _writing(self) -> Iterator[Session]:
@@ -374,7 +432,7 @@ class Registry:
             with Session(self._writer, expire_on_commit=False) as session, session.begin():
                 yield session
         except OperationalError as error:
-            raise RegistryError(f"registry {self.url}: {_describe_db_error(error)}") from None
+            raise database_error(self.url, error, self.lock_timeout) from None
 
     def _chain_head(self, session: Session) -> tuple[int, str]:
         """(id, entry_hash) of the last audit entry, with this transaction owning the chain head.
