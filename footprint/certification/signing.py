@@ -217,10 +217,15 @@ def load_verify_key(path: str | Path) -> VerifyKey:
         data = path.read_bytes()
     except OSError as error:
         raise KeyFileError(f"cannot read the public key {path}: {error.strerror}") from None
+    return load_public_pem(data, str(path))
+
+
+def load_public_pem(data: bytes | str, source: str = "public key") -> VerifyKey:
+    """A public key from its PEM text (a file's bytes, or the registry's ``signing_keys`` row)."""
     try:
-        key = serialization.load_pem_public_key(data)
-    except ValueError:
-        raise KeyFileError(f"{path} is not a PEM public key") from None
+        key = serialization.load_pem_public_key(data.encode("ascii") if isinstance(data, str) else data)
+    except (ValueError, UnicodeEncodeError):
+        raise KeyFileError(f"{source} is not a PEM public key") from None
     if not isinstance(key, Ed25519PublicKey):
-        raise KeyFileError(f"{path} is not an Ed25519 public key")
+        raise KeyFileError(f"{source} is not an Ed25519 public key")
     return VerifyKey(key)

@@ -274,3 +274,63 @@ def test_offline_check_refuses_untrustworthy_key_folders(workspace, capsys):
         assert code == 2 and "writable by every user" in err and name in err
         os.chmod(keys / name, 0o644)
     assert run(capsys, *check, str(keys))[0] == 0
+
+
+def test_key_rotation_and_revocation(workspace, capsys):
+    """After rotation new certificates use the new key and old ones still verify; a revoked key's
+    certificates are reported as such; every key change is in the audit log."""
+    keys, new_keys = workspace / "keys", workspace / "keys-2026"
+    run(capsys, "keys", "generate", "--out", str(keys), "--body-id", "CBTEST", "--body-name", "Test Certification Ltd.")
+    issue = ("certificate", "issue", "--dataset", str(STUDY_DATASET), "--date", DATE, "--key")
+    code, out, err = run(capsys, *issue, str(keys), str(workspace / "lamp.json"))
+    assert code == 0, err
+    old_number, old_key = out.split()[1], out.split("signed with ")[1].split()[0]
+    second = json.loads((workspace / "lamp.json").read_text(encoding="utf-8"))
+    second["product"]["model"] = "L-200"
+    (workspace / "lamp2.json").write_text(json.dumps(second), encoding="utf-8")
+
+    code, out, err = run(capsys, "keys", "rotate", str(keys), "--out", str(new_keys), "--reason", "yearly rotation")
+    assert code == 0, err
+    code, _, err = run(capsys, *issue, str(keys), str(workspace / "lamp2.json"))
+    assert code == 2 and "retired" in err  # the old key signs nothing new
+    code, out, err = run(capsys, *issue, str(new_keys), str(workspace / "lamp2.json"))
+    assert code == 0, err
+    new_number, new_key = out.split()[1], out.split("signed with ")[1].split()[0]
+    assert new_key != old_key
+    old_certificate = str(workspace / f"{old_number}.certificate.json")
+    assert "GENUINE and valid" in run(capsys, "certificate", "verify", old_certificate, "--public-key", str(keys))[1]
+    assert run(capsys, "certificate", "verify", old_certificate, "--public-key", str(new_keys))[0] == 1
+    assert run(capsys, "registry", "lookup", old_number)[0] == 0 and run(capsys, "registry", "lookup", new_number)[0] == 0
+
+    code, out, _ = run(capsys, "keys", "revoke", old_key, "--reason", "laptop stolen")
+    assert code == 0
+    code, out, _ = run(capsys, "registry", "lookup", old_number, "--format", "json")
+    status = json.loads(out)
+    assert code == 1 and status["state"] == "key_revoked" and "revoked" in status["problems"][0]["en"]
+    assert run(capsys, "registry", "lookup", new_number)[0] == 0
+    listed = json.loads(run(capsys, "keys", "list", "--format", "json")[1])
+    assert [(k["key_id"], k["status"], k["replaced_by"]) for k in listed] == [(old_key, "revoked", new_key), (new_key, "active", None)]
+    audit = json.loads(run(capsys, "registry", "audit", "--format", "json")[1])
+    assert [(e["action"], e["detail"].get("key_id")) for e in audit if e["action"].startswith("key_")] == [
+        ("key_rotate", new_key),
+        ("key_revoke", old_key),
+    ]
+    assert run(capsys, "registry", "audit-verify")[0] == 0
+    code, _, err = run(capsys, "keys", "register", str(keys))
+    assert code == 2 and "already registered" in err
+
+
+def test_audit_verify_command_reports_a_hand_edited_row(workspace, capsys):
+    import sqlite3
+
+    keys = workspace / "keys"
+    run(capsys, "keys", "generate", "--out", str(keys), "--body-id", "CBTEST", "--body-name", "Test Certification Ltd.")
+    code, out, _ = run(capsys, "certificate", "issue", str(workspace / "lamp.json"), "--key", str(keys), "--dataset", str(STUDY_DATASET), "--date", DATE)
+    number = out.split()[1]
+    assert run(capsys, "registry", "revoke", number, "--reason", "withdrawn")[0] == 0
+    with sqlite3.connect(workspace / "registry.sqlite") as connection:
+        connection.execute("UPDATE certificates SET status = 'valid' WHERE number = ?", (number,))
+    code, out, _ = run(capsys, "registry", "lookup", number)
+    assert code == 1 and "does not match the certificate the body signed" in out
+    code, out, _ = run(capsys, "registry", "audit-verify")
+    assert code == 1 and "certificate_mismatch" in out and f"{number}: column status is 'valid', the audit trail says 'revoked'" in out
