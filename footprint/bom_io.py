@@ -70,6 +70,7 @@ from typing import Any, BinaryIO
 
 from footprint.bom import FIELD_LABELS_ZH, MAX_DEPTH, MAX_ID_LENGTH, MAX_LINES, MAX_TEXT_LENGTH, Bom, BomLine, DeclaredUnit, bom_from_data
 from footprint.errors import InputError, RowIssue, shorten
+from footprint.exchange.safe import is_dangerous, neutralise, set_text
 from footprint.units import format_number
 from footprint.user_json import read_json
 
@@ -730,16 +731,9 @@ def _map_columns(headers: list[Any], rows: list[list[Any]]) -> tuple[dict[str, i
     return column_of, issues, remarks
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _guard(text: str) -> str:
-    """Prefix text a spreadsheet would run as a formula with "'" (CSV injection)."""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 def _unguard(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_STARTS):
+    """Undo :func:`footprint.exchange.safe.neutralise` (the apostrophe it put before a formula)."""
+    if isinstance(value, str) and value.startswith("'") and is_dangerous(value[1:]):
         return value[1:]
     return value
 
@@ -946,7 +940,7 @@ def write_bom_csv(bom: Bom) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_guard(row[c]) if c in _TEXT_COLUMNS else row[c] for c in columns])
+        writer.writerow([neutralise(row[c]) if c in _TEXT_COLUMNS else row[c] for c in columns])
     return buffer.getvalue()
 
 
@@ -961,10 +955,10 @@ def write_bom_xlsx(bom: Bom) -> bytes:
     columns = _used_columns(rows)
     header_pairs = bom_header_lines(bom)
     for row_number, (key, value) in enumerate(header_pairs, start=1):
-        _set_text(sheet.cell(row=row_number, column=1), f"# {key}: {header_value(value)}")
+        set_text(sheet.cell(row=row_number, column=1), f"# {key}: {header_value(value)}")
     header_row = len(header_pairs) + 1
     for position, column in enumerate(columns, start=1):
-        _set_text(sheet.cell(row=header_row, column=position), column)
+        set_text(sheet.cell(row=header_row, column=position), column)
     numeric = {"amount", "mass_kg_per_piece", "mass_kg_per_unit", "distance_km", "gsd"}
     for offset, row in enumerate(rows, start=1):
         for position, column in enumerate(columns, start=1):
@@ -973,13 +967,7 @@ def write_bom_xlsx(bom: Bom) -> bytes:
             if column in numeric and value:
                 cell.value = float(value)
             elif value:
-                _set_text(cell, value)
+                set_text(cell, value)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _set_text(cell: Any, text: str) -> None:
-    """Store text as a string cell: openpyxl would otherwise store "=..." as a formula."""
-    cell.value = text
-    cell.data_type = "s"

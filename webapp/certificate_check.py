@@ -52,6 +52,8 @@ TONES: dict[str, tuple[str, str, str]] = {
     "superseded": ("warning", "orange", ":material/update:"),
     "revoked": ("error", "red", ":material/block:"),
     "mismatch": ("error", "red", ":material/gpp_bad:"),
+    "tampered": ("error", "red", ":material/gpp_bad:"),
+    "key_revoked": ("error", "red", ":material/gpp_bad:"),
     "not_found": ("error", "red", ":material/search_off:"),
     "invalid_input": ("info", "gray", ":material/help:"),
 }

@@ -8,8 +8,6 @@ it under ``bad_files``. Progress goes to stderr (tqdm) so stdout and the summary
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from collections import Counter
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FootprintError
+from ..exchange.safe import csv_bytes
 from ..output_files import make_folder, write_file
 from .clock import Clock
 from .verify import VerificationReport, VerifyOptions, verify_study
@@ -143,13 +142,12 @@ def verify_folder(
 
 
 def write_summary(result: BatchResult, out_dir: str | Path) -> tuple[Path, Path]:
-    """``summary.csv`` (one row per file, UTF-8 with BOM so Excel shows Chinese) and ``summary.json``."""
+    """``summary.csv`` (one row per file, UTF-8 with BOM so Excel shows Chinese) and ``summary.json``.
+
+    File names, study ids and reasons come from the studies: the CSV goes through
+    :func:`footprint.exchange.safe.csv_bytes`, so none of them reaches a spreadsheet as a formula.
+    """
     out_dir = make_folder(out_dir)
-    table = io.StringIO(newline="")
-    writer = csv.DictWriter(table, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    for row in result.rows:
-        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in CSV_COLUMNS})
-    csv_path = write_file(out_dir / "summary.csv", table.getvalue().encode("utf-8-sig"))
+    csv_path = write_file(out_dir / "summary.csv", csv_bytes(CSV_COLUMNS, ([row.get(k) for k in CSV_COLUMNS] for row in result.rows)))
     json_path = write_file(out_dir / "summary.json", json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
     return csv_path, json_path

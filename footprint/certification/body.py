@@ -17,6 +17,7 @@ from ..user_json import read_json
 from .document import BodyFacts
 from .errors import KeyFileError
 from .numbering import normalise_body_id
+from .signing import refuse_world_writable
 
 BODY_FILE = "body.json"
 
@@ -33,6 +34,7 @@ def load_body(directory: str | Path, key_id: str | None = None) -> BodyFacts:
     directory = Path(directory)
     directory = directory if directory.is_dir() else directory.parent
     path = directory / BODY_FILE
+    refuse_world_writable(path)
     try:
         data = read_json(path.read_bytes(), str(path))
     except FileNotFoundError:

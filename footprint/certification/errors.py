@@ -34,6 +34,10 @@ class RegistryError(CertificationError):
     """The label registry refused an operation (unknown certificate, database problem)."""
 
 
+class RegistryBusyError(RegistryError):
+    """Another transaction held a lock longer than the registry's lock timeout; nothing changed."""
+
+
 class NotFoundError(RegistryError):
     """No certificate with that number."""
 
@@ -44,3 +48,7 @@ class TransitionError(RegistryError):
 
 class NotEligibleError(CertificationError):
     """A certificate was requested for a study whose verification did not pass."""
+
+
+class OutputFileError(CertificationError):
+    """A file could not be written (full disk, no permission); nothing was left half-written."""

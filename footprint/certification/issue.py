@@ -10,8 +10,9 @@ signed into the certificate, beside the hash of the file the body verified.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from ..label_value import round_label_value
 from ..rules.config import config_value
@@ -27,6 +28,7 @@ from .document import (
     VersionRef,
 )
 from .errors import NotEligibleError
+from .outputs import StagedFiles
 from .registry.store import CertificateRecord, Registry
 from .signing import SigningKey
 from .verify import VerificationReport
@@ -106,6 +108,16 @@ def certified_study(study: Study, number: str, issue_date: date, expiry_date: da
 class Issued:
     record: CertificateRecord
     certified_study: Study
+    files: list[Path] = field(default_factory=list)  # written into ``out_dir``, in this order
+
+
+def issued_files(out_dir: Path, stem: str, record: CertificateRecord, study: Study) -> dict[Path, bytes]:
+    """What ``certificate issue`` writes: the signed certificate, its QR payload, the certified study."""
+    return {
+        out_dir / f"{record.number}.certificate.json": (record.document + "\n").encode("utf-8"),
+        out_dir / f"{record.number}.qr.txt": (record.qr_payload + "\n").encode("utf-8"),
+        out_dir / f"{stem}.certified.json": (study.to_json() + "\n").encode("utf-8"),
+    }
 
 
 def issue_certificate(
@@ -116,18 +128,38 @@ def issue_certificate(
     actor: str,
     renew: str | None = None,
     reason: str = "",
+    out_dir: Path | None = None,
+    stem: str = "study",
 ) -> Issued:
-    """Register and sign a certificate for a passed verification (or renew ``renew`` with it)."""
+    """Register and sign a certificate for a passed verification (or renew ``renew`` with it).
+
+    With ``out_dir``, the certificate's files (:func:`issued_files`) are written there before the
+    registry commits: each to an fsync'd temporary, then renamed into place. A write that fails
+    (full disk) rolls the registry back (no certificate, no audit entry, the number is free
+    again) and leaves no file behind; a commit that fails removes the files.
+    """
     check_body(report.study, body)
     request = certificate_request(report)
     holder: dict[str, Study] = {}
+    files = StagedFiles()
 
     def certify(number: str, issue_date: date, expiry_date: date) -> str:
         holder["study"] = certified_study(report.study, number, issue_date, expiry_date)
         return holder["study"].sha256()
 
-    if renew:
-        record = registry.renew(renew, request, key, body, actor, reason=reason, certify=certify)
-    else:
-        record = registry.issue(request, key, body, actor, certify=certify)
-    return Issued(record, holder["study"])
+    def write_files(record: CertificateRecord) -> None:
+        if out_dir is None:
+            return
+        for path, data in issued_files(out_dir, stem, record, holder["study"]).items():
+            files.stage(path, data)
+        files.publish()
+
+    try:
+        if renew:
+            record = registry.renew(renew, request, key, body, actor, reason=reason, certify=certify, before_commit=write_files)
+        else:
+            record = registry.issue(request, key, body, actor, certify=certify, before_commit=write_files)
+    except BaseException:
+        files.discard()
+        raise
+    return Issued(record, holder["study"], files.paths)

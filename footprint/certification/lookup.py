@@ -21,8 +21,11 @@ What it accepts (people paste whatever their phone shows):
   than the certified one is a ``mismatch``.
 
 States: ``valid``, ``suspended``, ``revoked``, ``superseded``, ``expired`` (from the registry),
-``not_found``, ``invalid_input`` (not a well-formed number: wrong check digits, a typo) and
-``mismatch`` (see above).
+``not_found``, ``invalid_input`` (not a well-formed number: wrong check digits, a typo),
+``mismatch`` (see above), ``key_revoked`` (signed with a key the body has since revoked) and
+``tampered``: the registry row disagrees with its signed document or its audit trail
+(:meth:`.registry.store.Registry.check_record`), e.g. a status changed by hand-written SQL; the
+row's facts are then not shown.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ class _Registry(Protocol):  # what lookup needs from a registry (a test double m
     def find_by_study(self, study_sha256: str) -> list[Any]: ...
 
     def today(self) -> date: ...
+
+    # optional: check_record(record) -> RecordCheck (the real registry has it; a double may not)
 
 
 @dataclass(frozen=True)
@@ -200,8 +205,17 @@ def lookup_certificate(registry: _Registry, number_or_qr_payload: str, on: date 
     else:
         return CertificateStatus(shown, "invalid_input", False, _message("invalid_input", query=shown), checked_on=on.isoformat())
 
+    check = registry.check_record(record) if hasattr(registry, "check_record") else None
+    if check is not None and check.problems:  # the row is not what was signed and audited: show nothing of it
+        return CertificateStatus(
+            shown, "tampered", False, _message("tampered", number=record.number), number=record.number,
+            checked_on=on.isoformat(), problems=(_texts("cert.lookup_problem.tampered"),),
+        )  # fmt: skip
     state = record.effective_status(on)
     problems: list[dict[str, str]] = []
+    if check is not None and check.key_status == "revoked":
+        state = "key_revoked"
+        problems.append(_texts("cert.lookup_problem.key_revoked"))
     if payload is not None and "sig" in payload and not _payload_matches(record.qr_payload, payload):
         state = "mismatch"
         problems.append(_texts("cert.lookup_problem.qr_content"))

@@ -158,6 +158,24 @@ def _resolve(path: str | Path, file_name: str) -> Path:
     return path / file_name if path.is_dir() else path
 
 
+def refuse_world_writable(path: Path) -> None:
+    """Refuse a key file, or the folder holding it, that every user may write: anyone could have
+    replaced the key (or ``body.json``) with their own, and certificates would check against it."""
+    if os.name != "posix":
+        return
+    for target in (path.parent, path):
+        try:
+            mode = target.stat().st_mode
+        except OSError:
+            continue  # a missing file is reported by the reader, with its own message
+        if mode & stat.S_IWOTH:
+            kind = "key folder" if target is not path else "key file"
+            raise KeyFileError(
+                f"{kind} {target} is writable by every user (mode {stat.S_IMODE(mode):04o}): anyone could have "
+                f"replaced the key; run: chmod o-w {target}"
+            )
+
+
 def load_signing_key(path: str | Path, passphrase_env: str = PASSPHRASE_ENV) -> SigningKey:
     """Load a private key file (or the ``signing_key.pem`` in a folder).
 
@@ -166,6 +184,7 @@ def load_signing_key(path: str | Path, passphrase_env: str = PASSPHRASE_ENV) -> 
     in a message.
     """
     path = _resolve(path, PRIVATE_KEY_FILE)
+    refuse_world_writable(path)
     try:
         info = path.stat()
         data = path.read_bytes()
@@ -192,16 +211,23 @@ def load_signing_key(path: str | Path, passphrase_env: str = PASSPHRASE_ENV) -> 
 
 
 def load_verify_key(path: str | Path) -> VerifyKey:
-    """Load a public key file (or the ``public_key.pem`` in a folder)."""
+    """Load a public key file (or the ``public_key.pem`` in a folder); refuses a world-writable
+    file or folder. :func:`..offline.load_public_key` also checks the folder's ``body.json``."""
     path = _resolve(path, PUBLIC_KEY_FILE)
+    refuse_world_writable(path)
     try:
         data = path.read_bytes()
     except OSError as error:
         raise KeyFileError(f"cannot read the public key {path}: {error.strerror}") from None
+    return load_public_pem(data, str(path))
+
+
+def load_public_pem(data: bytes | str, source: str = "public key") -> VerifyKey:
+    """A public key from its PEM text (a file's bytes, or the registry's ``signing_keys`` row)."""
     try:
-        key = serialization.load_pem_public_key(data)
-    except ValueError:
-        raise KeyFileError(f"{path} is not a PEM public key") from None
+        key = serialization.load_pem_public_key(data.encode("ascii") if isinstance(data, str) else data)
+    except (ValueError, UnicodeEncodeError):
+        raise KeyFileError(f"{source} is not a PEM public key") from None
     if not isinstance(key, Ed25519PublicKey):
-        raise KeyFileError(f"{path} is not an Ed25519 public key")
+        raise KeyFileError(f"{source} is not an Ed25519 public key")
     return VerifyKey(key)

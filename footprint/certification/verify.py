@@ -64,6 +64,7 @@ class VerifyOptions:
     rules_directory: Path | None = None
     expected_sha256: tuple[str, ...] = ()  # acceptable study hashes (e.g. from a certificate)
     expected_rule_set: dict | None = None  # {"id", "version", "sha256"?} named by a certificate
+    certificate_problems: tuple[str, ...] = ()  # why that certificate's signature failed (offline.check_certificate_file)
     verification_date: date | None = None
     strict: bool = False
 
@@ -341,6 +342,10 @@ def _study_findings(
     evaluation,
 ) -> list[Finding]:
     findings: list[Finding] = []
+    for problem in options.certificate_problems:
+        findings.append(
+            Finding("certificate_not_genuine", "blocking", f"the certificate is not genuine: {problem}", f"证书不是真实的：{problem}")
+        )
     expected = tuple(h.strip().lower() for h in options.expected_sha256 if h.strip())
     if expected and sha256 not in expected:
         values = dict(actual=_short(sha256), expected=" / ".join(_short(h) for h in expected))

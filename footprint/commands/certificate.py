@@ -51,7 +51,7 @@ def register(subcommands) -> None:
 
 def run_issue(args: argparse.Namespace) -> int:
     from ..certification.body import load_body
-    from ..certification.errors import NotEligibleError
+    from ..certification.errors import NotEligibleError, OutputFileError
     from ..certification.issue import issue_certificate
     from ..certification.registry import Registry
     from ..certification.signing import load_signing_key
@@ -69,17 +69,17 @@ def run_issue(args: argparse.Namespace) -> int:
         print(report.render(), file=sys.stderr)
         print(f"not issued: study {report.study.study_id} did not pass verification", file=sys.stderr)
         return 1
+    renew = getattr(args, "number", None) if args.renew else None
     try:
         with Registry.open(args.registry) as registry:
-            issued = issue_certificate(registry, report, key, body, actor_of(args), renew=getattr(args, "number", None) if args.renew else None, reason=args.reason)
+            issued = issue_certificate(registry, report, key, body, actor_of(args), renew=renew, reason=args.reason, out_dir=out_dir, stem=stem)
     except NotEligibleError as error:
         print(f"not issued: {error}", file=sys.stderr)
         return 1
+    except OutputFileError as error:
+        raise OutputFileError(f"{error}; nothing was issued (the registry was rolled back), try again") from None
     record = issued.record
-    certificate_path = out_dir / f"{record.number}.certificate.json"
-    write_file(certificate_path, record.document + "\n")
-    write_file(out_dir / f"{record.number}.qr.txt", record.qr_payload + "\n")
-    certified_path = write_file(out_dir / f"{stem}.certified.json", issued.certified_study.to_json() + "\n")
+    certificate_path, _, certified_path = issued.files
     print(f"certificate {record.number}{' (supersedes ' + record.supersedes + ')' if record.supersedes else ''}")
     print(f"  {record.product_name} {record.product_model}: {record.value_kgco2e:g} {record.unit} ({record.boundary})")
     print(f"  valid {record.issue_date} .. {record.expiry_date}; signed with {record.key_id}")
@@ -89,20 +89,19 @@ def run_issue(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     from ..certification.clock import SystemClock, today
-    from ..certification.document import load_certificate, verify_certificate, verify_payload
+    from ..certification.document import verify_payload
     from ..certification.errors import CertificationError
-    from ..certification.signing import load_verify_key
+    from ..certification.offline import check_certificate_file, load_public_key
 
     sources = [s for s in (args.certificate, args.qr, args.qr_file) if s]
     if len(sources) != 1:
         raise CertificationError("give exactly one of: a certificate file, --qr TEXT, --qr-file FILE")
-    key = load_verify_key(args.public_key)
     on = args.date or today(SystemClock())
     if args.certificate:
-        check = verify_certificate(load_certificate(args.certificate), key, on)
+        check = check_certificate_file(args.certificate, args.public_key, on)
     else:
         payload = args.qr if args.qr else args.qr_file.read_text(encoding="utf-8")
-        check = verify_payload(payload, key, on)
+        check = verify_payload(payload, load_public_key(args.public_key), on)
     if args.format == "json":
         print(json.dumps(check.to_dict(), ensure_ascii=False, indent=2))
     else:

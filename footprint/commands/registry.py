@@ -8,7 +8,8 @@ Changes are recorded with ``--actor`` (default ``$GBA_ACTOR``, else user@host).
 
 Exit codes: 0 done (``lookup``: the certificate is valid); 1 ``lookup`` found no valid
 certificate (not found, suspended, revoked, expired, mismatch), ``recalc`` flagged it for
-re-verification, ``audit-verify`` found the audit chain broken; 2 refused (unknown number, forbidden status change, database error).
+re-verification, ``audit-verify`` found the audit chain broken or a certificate row that
+disagrees with its signed document or audit trail; 2 refused (unknown number, forbidden status change, database error).
 """
 
 from __future__ import annotations
@@ -257,5 +258,8 @@ def run_audit_verify(args: argparse.Namespace) -> int:
     else:
         where = f" at entry {check.first_bad_id}" if check.first_bad_id is not None else ""
         print(f"audit log BROKEN{where} ({check.reason}): {check.message}")
+        for number, problems in check.certificate_problems.items():
+            for problem in problems:
+                print(f"  {number}: {problem}")
         print(f"{check.checked} entries read")
     return 0 if check.ok else 1

@@ -45,7 +45,8 @@ def register(subcommands) -> None:
     parser.add_argument("study", type=Path, help="study JSON file")
     add_verify_options(parser)
     parser.add_argument("--expect-sha256", action="append", default=[], metavar="HEX", help="the study must have this sha256 (e.g. from a certificate or label)")
-    parser.add_argument("--certificate", type=Path, metavar="CERT.json", help="check the study is the one this certificate was issued for (hash, rule set)")
+    parser.add_argument("--certificate", type=Path, metavar="CERT.json", help="check the study is the one this certificate was issued for (signature, hash, rule set); needs --public-key")
+    parser.add_argument("--public-key", type=Path, metavar="PEM|DIR", help="the body's public key, to check the --certificate's signature")
     parser.add_argument("--out", type=Path, metavar="REPORT.json", help="write the JSON report here")
     parser.add_argument("--format", choices=("table", "json"), default="table", help="what to print on stdout")
     parser.add_argument("--lang", choices=("en", "zh"), default="en")
@@ -62,17 +63,32 @@ def register(subcommands) -> None:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from ..certification.document import load_certificate
+    from ..certification.clock import SystemClock, today
+    from ..certification.errors import CertificationError
+    from ..certification.offline import check_certificate_file
     from ..certification.verify import verify_study
     from ..output_files import write_file
 
     expected = list(args.expect_sha256)
     expected_rules = None
+    certificate_problems: tuple[str, ...] = ()
     if args.certificate:
-        content = load_certificate(args.certificate).certificate
-        expected += [content.study.sha256, content.study.verified_sha256]
-        expected_rules = content.rule_set.model_dump()
-    options = options_from(args, expected_sha256=tuple(h for h in expected if h), expected_rule_set=expected_rules)
+        if args.public_key is None:
+            raise CertificationError("--certificate needs --public-key PEM|DIR (the body's public key) to check the certificate's signature")
+        check = check_certificate_file(args.certificate, args.public_key, args.date or today(SystemClock()))
+        if not check.signature_valid:
+            certificate_problems = check.problems
+        content = check.fields
+        expected += [content["study"]["sha256"], content["study"]["verified_sha256"]]
+        expected_rules = content["rule_set"]
+    elif args.public_key is not None:
+        raise CertificationError("--public-key is for checking a --certificate; give one")
+    options = options_from(
+        args,
+        expected_sha256=tuple(h for h in expected if h),
+        expected_rule_set=expected_rules,
+        certificate_problems=certificate_problems,
+    )
     report = verify_study(args.study, options)
     if args.out:
         write_file(args.out, report.to_json() + "\n")

@@ -2,7 +2,12 @@
 
 Why: product names, descriptions and line ids come from users and suppliers. A cell that starts
 with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run as a formula by Excel,
-LibreOffice and WPS when a CSV is opened (``=HYPERLINK(...)`` exfiltration, DDE). Rules here:
+LibreOffice and WPS when a CSV is opened (``=HYPERLINK(...)`` exfiltration, DDE). Spreadsheets
+also skip leading blanks (`` =1+1``, the ideographic space U+3000) and some read the full-width
+forms (``＝``, ``＋``, ``－``, ``＠``, as typed with a Chinese input method) as their ASCII
+twins, so :func:`is_dangerous` looks at the first character after any leading whitespace, in its
+NFKC form. This module is the one place that decides; every CSV writer of the project uses
+:func:`csv_value` / :func:`csv_bytes` (or :func:`neutralise` for its text columns). Rules here:
 
 * **xlsx**: text is stored as a string cell (never a formula cell) and, when it starts with one
   of those characters, gets Excel's "quote prefix" style (the apostrophe Excel itself adds when
@@ -21,15 +26,22 @@ from __future__ import annotations
 import csv
 import io
 import math
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARACTERS = frozenset("=+-@")
 
 
 def is_dangerous(text: str) -> bool:
-    """Whether a spreadsheet would treat ``text`` as a formula."""
-    return text.startswith(FORMULA_STARTS)
+    """Whether a spreadsheet could treat ``text`` as a formula: it starts with a tab, CR or LF,
+    or its first character after leading whitespace is ``= + - @`` or a full-width/compatibility
+    form of one (``＝`` U+FF1D, ``﹦`` U+FE66, ``＋``, ``－``, ``＠``)."""
+    if text.startswith(("\t", "\r", "\n")):
+        return True
+    head = text.lstrip()[:1]
+    return bool(head) and unicodedata.normalize("NFKC", head)[:1] in _FORMULA_CHARACTERS
 
 
 def neutralise(text: str) -> str:

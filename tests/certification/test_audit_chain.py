@@ -210,10 +210,13 @@ def test_consistent_rewrite_or_cut_tail_needs_an_anchor(registry, signing_key, b
     _some_history(registry, signing_key, body, clock)
     anchor = (registry.verify_audit().head_id, registry.verify_audit().head_hash)
     assert anchor[0] == 8
+    entries_before = registry.audit()
     # the owner deletes the last entry: the rest is a sound chain; only the anchor shows it
     with owner_session(registry) as sql:
         sql.execute(text("DELETE FROM audit_log WHERE id = 8"))
-    assert registry.verify_audit().ok
+    # the chain is sound, but entry 8 revoked a certificate: its row no longer matches its trail
+    check = registry.verify_audit()
+    assert (check.ok, check.reason, list(check.certificate_problems)) == (False, "certificate_mismatch", [entries_before[7].certificate_number])
     check = registry.verify_audit(anchor=anchor)
     assert (check.ok, check.reason, check.first_bad_id) == (False, "anchor_mismatch", 8)
     # the owner rewrites entry 2 and recomputes every hash after it: sound again, anchor differs
@@ -230,7 +233,7 @@ def test_consistent_rewrite_or_cut_tail_needs_an_anchor(registry, signing_key, b
                 {"a": actor, "d": detail, "p": prev, "h": digest, "id": e.id},
             )
             prev = digest
-    assert registry.verify_audit().ok
+    assert registry.verify_audit().reason == "certificate_mismatch"  # still the deleted revocation, nothing else
     check = registry.verify_audit(anchor=anchor)
     assert (check.ok, check.reason, check.first_bad_id) == (False, "anchor_mismatch", 7)
 
@@ -369,7 +372,7 @@ def test_audit_verify_command(tmp_path, signing_key, body, clock, capsys):
     assert code == 0 and "audit log intact: 8 entries" in out and f"head: 8:{head}" in out
     code, out = run("--format", "json")
     assert code == 0 and json.loads(out) == {
-        "ok": True, "checked": 8, "first_bad_id": None, "reason": None,
+        "ok": True, "checked": 8, "first_bad_id": None, "reason": None, "certificate_problems": {},
         "message": "8 entries, chain intact", "head_id": 8, "head_hash": head,
     }  # fmt: skip
     assert run("--anchor", f"8:{head.upper()}")[0] == 0

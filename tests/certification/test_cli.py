@@ -81,11 +81,11 @@ def test_workflow_and_exit_codes_and_no_private_key_anywhere(workspace, capsys, 
     assert "NOT GENUINE" in step(1, "certificate", "verify", str(workspace / "forged.json"), "--public-key", str(keys))
 
     # the certified study verifies against its certificate; a tampered copy does not
-    step(0, "verify", str(certified), "--dataset", str(STUDY_DATASET), "--date", DATE, "--certificate", str(certificate))
+    step(0, "verify", str(certified), "--dataset", str(STUDY_DATASET), "--date", DATE, "--certificate", str(certificate), "--public-key", str(keys))
     tampered = json.loads(certified.read_text(encoding="utf-8"))
     tampered["declared"]["lines"]["ELEC"] = 0.5
     (workspace / "tampered.json").write_text(json.dumps(tampered), encoding="utf-8")
-    out = step(1, "verify", str(workspace / "tampered.json"), "--dataset", str(STUDY_DATASET), "--date", DATE, "--certificate", str(certificate))
+    out = step(1, "verify", str(workspace / "tampered.json"), "--dataset", str(STUDY_DATASET), "--date", DATE, "--certificate", str(certificate), "--public-key", str(keys))
     assert "FAILED" in out and "was changed after it was certified" in out
 
     assert "is valid" in step(0, "registry", "lookup", number.lower())
@@ -150,3 +150,187 @@ def test_failed_verification_is_not_issued(workspace, capsys):
     assert code == 1 and "not issued" in err and "Material misstatement" in err
     assert json.loads((workspace / "low.verification.json").read_text(encoding="utf-8"))["status"] == "failed"
     assert not list(workspace.glob("*.certificate.json"))
+
+
+def test_a_failed_write_issues_nothing_and_leaves_no_partial_file(workspace, capsys, monkeypatch):
+    """A full disk while writing the certificate: no file (not even a truncated one), no
+    certificate or audit entry in the registry, and the study can be issued again afterwards."""
+    import errno
+
+    from footprint.certification import outputs
+    from footprint.certification.registry import Registry
+
+    keys = workspace / "keys"
+    run(capsys, "keys", "generate", "--out", str(keys), "--body-id", "CBTEST", "--body-name", "Test Certification Ltd.")
+    real_write_all = outputs._write_all
+    failures = []
+
+    def disk_full_on_the_qr_file(fd, data):  # the certificate itself is already staged by then
+        if data.startswith(b'{"t":'):
+            failures.append(fd)
+            real_write_all(fd, data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write_all(fd, data)
+
+    monkeypatch.setattr(outputs, "_write_all", disk_full_on_the_qr_file)
+    issue = ("certificate", "issue", str(workspace / "lamp.json"), "--key", str(keys), "--dataset", str(STUDY_DATASET), "--date", DATE)
+    before = sorted(p.name for p in workspace.iterdir())
+    code, out, err = run(capsys, *issue)
+    assert failures and code == 2, (out, err)
+    assert "No space left on device" in err and "nothing was issued" in err and "Traceback" not in err
+    after = sorted(p.name for p in workspace.iterdir())
+    new_files = [name for name in after if name not in before and not name.startswith("registry.sqlite")]
+    assert new_files == ["lamp.verification.json"]  # complete, written before the issue
+    with Registry.open(workspace / "registry.sqlite") as registry:
+        assert registry.count() == 0 and registry.audit() == [] and registry.verify_audit().ok
+
+    monkeypatch.setattr(outputs, "_write_all", real_write_all)
+    code, out, err = run(capsys, *issue)
+    assert code == 0, err
+    number = out.split()[1]
+    assert "-CBTEST-000001-" in number  # the number rolled back with the rest
+    assert json.loads((workspace / f"{number}.certificate.json").read_text(encoding="utf-8"))["certificate"]["number"] == number
+    assert not [p for p in workspace.iterdir() if p.name.endswith(".tmp")]
+    assert oct((workspace / f"{number}.certificate.json").stat().st_mode & 0o777) == "0o644"
+
+
+def test_a_failed_commit_removes_the_files(workspace, capsys, monkeypatch):
+    from footprint.certification.errors import RegistryError
+    from footprint.certification.registry.store import Registry
+
+    keys = workspace / "keys"
+    run(capsys, "keys", "generate", "--out", str(keys), "--body-id", "CBTEST", "--body-name", "Test Certification Ltd.")
+    real_issue = Registry.issue
+
+    def commit_fails(self, *args, before_commit=None, **kwargs):
+        def then_fail(record):
+            before_commit(record)
+            assert (workspace / f"{record.number}.certificate.json").exists()
+            raise RegistryError("registry: disk I/O error")
+
+        return real_issue(self, *args, before_commit=then_fail, **kwargs)
+
+    monkeypatch.setattr(Registry, "issue", commit_fails)
+    code, _, err = run(capsys, "certificate", "issue", str(workspace / "lamp.json"), "--key", str(keys), "--dataset", str(STUDY_DATASET), "--date", DATE)
+    assert code == 2 and "disk I/O error" in err
+    assert not list(workspace.glob("*.certificate.json")) and not list(workspace.glob("*.qr.txt"))
+    assert not list(workspace.glob("*.certified.json")) and not list(workspace.glob(".*.tmp"))
+
+
+def test_verify_with_a_forged_certificate_fails(workspace, capsys):
+    """A study changed after certification, with the certificate edited to name the new hash:
+    the hashes agree, the signature does not (``verify --certificate`` checks it, as
+    ``certificate verify`` does)."""
+    from footprint.study import load_study
+
+    keys = workspace / "keys"
+    run(capsys, "keys", "generate", "--out", str(keys), "--body-id", "CBTEST", "--body-name", "Test Certification Ltd.")
+    code, out, err = run(capsys, "certificate", "issue", str(workspace / "lamp.json"), "--key", str(keys), "--dataset", str(STUDY_DATASET), "--date", DATE)
+    assert code == 0, err
+    number = out.split()[1]
+    changed = json.loads((workspace / "lamp.certified.json").read_text(encoding="utf-8"))
+    changed["product"]["model"] = "L-999 (not the certified model)"
+    (workspace / "changed.json").write_text(json.dumps(changed), encoding="utf-8")
+    forged = json.loads((workspace / f"{number}.certificate.json").read_text(encoding="utf-8"))
+    forged["certificate"]["study"]["sha256"] = load_study(workspace / "changed.json").sha256()
+    (workspace / "forged.certificate.json").write_text(json.dumps(forged), encoding="utf-8")
+    verify = ("verify", str(workspace / "changed.json"), "--dataset", str(STUDY_DATASET), "--date", DATE, "--certificate", str(workspace / "forged.certificate.json"))
+    code, out, err = run(capsys, *verify, "--public-key", str(keys), "--format", "json")
+    assert code == 1, (out, err)
+    report = json.loads(out)
+    assert report["status"] == "failed"
+    assert [f["code"] for f in report["findings"] if f["severity"] == "blocking"] == ["certificate_not_genuine"]
+    code, _, err = run(capsys, *verify)  # no key: refused rather than trusted
+    assert code == 2 and "needs --public-key" in err
+
+
+def test_offline_check_refuses_untrustworthy_key_folders(workspace, capsys):
+    keys, other = workspace / "keys", workspace / "other"
+    run(capsys, "keys", "generate", "--out", str(keys), "--body-id", "CBTEST", "--body-name", "Test Certification Ltd.")
+    run(capsys, "keys", "generate", "--out", str(other), "--body-id", "OTHER", "--body-name", "Other CB")
+    code, out, err = run(capsys, "certificate", "issue", str(workspace / "lamp.json"), "--key", str(keys), "--dataset", str(STUDY_DATASET), "--date", DATE)
+    certificate = str(workspace / f"{out.split()[1]}.certificate.json")
+    check = ("certificate", "verify", certificate, "--public-key")
+    assert run(capsys, *check, str(keys))[0] == 0
+
+    # a folder whose public key was swapped for another body's: body.json names another key id
+    swapped = workspace / "swapped"
+    swapped.mkdir(mode=0o700)
+    (swapped / "body.json").write_bytes((keys / "body.json").read_bytes())
+    (swapped / "public_key.pem").write_bytes((other / "public_key.pem").read_bytes())
+    code, _, err = run(capsys, *check, str(swapped))
+    assert code == 2 and "belongs to key" in err
+    code, _, err = run(capsys, *check, str(swapped / "public_key.pem"))  # the file, with body.json beside it
+    assert code == 2 and "belongs to key" in err
+
+    # world-writable folder, then world-writable key file and body.json
+    os.chmod(keys, 0o777)
+    code, _, err = run(capsys, *check, str(keys))
+    assert code == 2 and "writable by every user" in err and "chmod o-w" in err
+    os.chmod(keys, 0o700)
+    for name in ("public_key.pem", "body.json"):
+        os.chmod(keys / name, 0o666)
+        code, _, err = run(capsys, *check, str(keys))
+        assert code == 2 and "writable by every user" in err and name in err
+        os.chmod(keys / name, 0o644)
+    assert run(capsys, *check, str(keys))[0] == 0
+
+
+def test_key_rotation_and_revocation(workspace, capsys):
+    """After rotation new certificates use the new key and old ones still verify; a revoked key's
+    certificates are reported as such; every key change is in the audit log."""
+    keys, new_keys = workspace / "keys", workspace / "keys-2026"
+    run(capsys, "keys", "generate", "--out", str(keys), "--body-id", "CBTEST", "--body-name", "Test Certification Ltd.")
+    issue = ("certificate", "issue", "--dataset", str(STUDY_DATASET), "--date", DATE, "--key")
+    code, out, err = run(capsys, *issue, str(keys), str(workspace / "lamp.json"))
+    assert code == 0, err
+    old_number, old_key = out.split()[1], out.split("signed with ")[1].split()[0]
+    second = json.loads((workspace / "lamp.json").read_text(encoding="utf-8"))
+    second["product"]["model"] = "L-200"
+    (workspace / "lamp2.json").write_text(json.dumps(second), encoding="utf-8")
+
+    code, out, err = run(capsys, "keys", "rotate", str(keys), "--out", str(new_keys), "--reason", "yearly rotation")
+    assert code == 0, err
+    code, _, err = run(capsys, *issue, str(keys), str(workspace / "lamp2.json"))
+    assert code == 2 and "retired" in err  # the old key signs nothing new
+    code, out, err = run(capsys, *issue, str(new_keys), str(workspace / "lamp2.json"))
+    assert code == 0, err
+    new_number, new_key = out.split()[1], out.split("signed with ")[1].split()[0]
+    assert new_key != old_key
+    old_certificate = str(workspace / f"{old_number}.certificate.json")
+    assert "GENUINE and valid" in run(capsys, "certificate", "verify", old_certificate, "--public-key", str(keys))[1]
+    assert run(capsys, "certificate", "verify", old_certificate, "--public-key", str(new_keys))[0] == 1
+    assert run(capsys, "registry", "lookup", old_number)[0] == 0 and run(capsys, "registry", "lookup", new_number)[0] == 0
+
+    code, out, _ = run(capsys, "keys", "revoke", old_key, "--reason", "laptop stolen")
+    assert code == 0
+    code, out, _ = run(capsys, "registry", "lookup", old_number, "--format", "json")
+    status = json.loads(out)
+    assert code == 1 and status["state"] == "key_revoked" and "revoked" in status["problems"][0]["en"]
+    assert run(capsys, "registry", "lookup", new_number)[0] == 0
+    listed = json.loads(run(capsys, "keys", "list", "--format", "json")[1])
+    assert [(k["key_id"], k["status"], k["replaced_by"]) for k in listed] == [(old_key, "revoked", new_key), (new_key, "active", None)]
+    audit = json.loads(run(capsys, "registry", "audit", "--format", "json")[1])
+    assert [(e["action"], e["detail"].get("key_id")) for e in audit if e["action"].startswith("key_")] == [
+        ("key_rotate", new_key),
+        ("key_revoke", old_key),
+    ]
+    assert run(capsys, "registry", "audit-verify")[0] == 0
+    code, _, err = run(capsys, "keys", "register", str(keys))
+    assert code == 2 and "already registered" in err
+
+
+def test_audit_verify_command_reports_a_hand_edited_row(workspace, capsys):
+    import sqlite3
+
+    keys = workspace / "keys"
+    run(capsys, "keys", "generate", "--out", str(keys), "--body-id", "CBTEST", "--body-name", "Test Certification Ltd.")
+    code, out, _ = run(capsys, "certificate", "issue", str(workspace / "lamp.json"), "--key", str(keys), "--dataset", str(STUDY_DATASET), "--date", DATE)
+    number = out.split()[1]
+    assert run(capsys, "registry", "revoke", number, "--reason", "withdrawn")[0] == 0
+    with sqlite3.connect(workspace / "registry.sqlite") as connection:
+        connection.execute("UPDATE certificates SET status = 'valid' WHERE number = ?", (number,))
+    code, out, _ = run(capsys, "registry", "lookup", number)
+    assert code == 1 and "does not match the certificate the body signed" in out
+    code, out, _ = run(capsys, "registry", "audit-verify")
+    assert code == 1 and "certificate_mismatch" in out and f"{number}: column status is 'valid', the audit trail says 'revoked'" in out

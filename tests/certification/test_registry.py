@@ -119,7 +119,9 @@ def test_numbers_per_body_and_year_and_one_active_certificate_per_study(registry
     from footprint.certification.document import BodyFacts
 
     a = registry.issue(make_request(1), signing_key, body, "alice")
-    b = registry.issue(make_request(2), signing_key, BodyFacts(id="cqc", name="CQC"), "alice")
+    from footprint.certification.signing import SigningKey
+
+    b = registry.issue(make_request(2), SigningKey.generate(), BodyFacts(id="cqc", name="CQC"), "alice")  # each body its key
     c = registry.issue(make_request(3), signing_key, body, "alice")
     clock.set(clock.now().replace(year=2026))
     d = registry.issue(make_request(4), signing_key, body, "alice")

@@ -147,3 +147,28 @@ class AuditRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+KEY_STATUSES = ("active", "retired", "revoked")
+
+
+class KeyRow(Base):
+    """A body's signing key as the registry knows it: one ``active`` key per body signs new
+    certificates; ``retired`` (rotated) keys still verify theirs; ``revoked`` keys taint theirs."""
+
+    __tablename__ = "signing_keys"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'retired', 'revoked')", name="status"),
+        Index(None, "body_id"),
+        # one active key per body, even when two first issues with different keys race
+        Index("uq_signing_keys_active_body", "body_id", unique=True, sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+    )
+
+    key_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    body_id: Mapped[str] = mapped_column(String(12))
+    public_key: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    replaced_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -64,11 +64,12 @@ from ..document import (
     sign_certificate,
     sign_payload,
 )
-from ..errors import NotFoundError, RegistryError, TransitionError
+from ..errors import CertificationError, NotFoundError, RegistryBusyError, RegistryError, TransitionError
 from ..numbering import format_number, normalise_body_id, normalise_number
-from ..signing import SigningKey
+from ..signing import SigningKey, VerifyKey, load_public_pem
 from .chain import GENESIS, entry_hash
-from .models import AuditRow, CertificateRow, CounterRow
+from .integrity import record_problems
+from .models import AuditRow, CertificateRow, CounterRow, KeyRow
 
 REGISTRY_URL_ENV = "GBA_REGISTRY_URL"
 VERSION_TABLE = "gba_registry_version"
@@ -76,6 +77,9 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK = 0x6BA_CF9  # any constant; the advisory lock that serialises migrations
 _PG_AUDIT_CHAIN_LOCK = 0x6BA_A0D17  # another constant: the advisory lock that serialises audit appends
 _CHAIN_HEAD = "gba_audit_chain_head"  # Session.info key: (transaction, last id, last hash)
+LOCK_TIMEOUT_S = 10.0  # a writer (or an opener) gives up waiting for a lock after this long
+STATEMENT_TIMEOUT_S = 60.0  # PostgreSQL: longest statement
+IDLE_IN_TRANSACTION_TIMEOUT_S = 60.0  # PostgreSQL: a session of ours idle inside a transaction is ended
 
 # status now → statuses it may move to
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -90,6 +94,9 @@ ACTIVE_STATUSES = ("valid", "suspended")
 # the sha256 of the certified study (the study with its certification block filled in), which the
 # certificate and the label's QR code then name. Raising aborts the issue (nothing is stored).
 CertifyStudy = Callable[[str, date, date], str]
+# Called inside the issuing transaction, after the certificate is stored and audited, just before
+# the commit: writes the certificate's files (``certification.outputs``). Raising rolls back.
+BeforeCommit = Callable[["CertificateRecord"], None]
 
 
 # ------------------------------------------------------------------ records handed out
@@ -145,6 +152,13 @@ class CertificateRecord:
     def signed(self) -> SignedCertificate:
         return parse_certificate(self.document, f"registry record {self.number}")
 
+    def signed_key_id(self) -> str:
+        """The key id in the signed document (the ``key_id`` column may have been changed)."""
+        try:
+            return self.signed().signature.key_id
+        except CertificationError:
+            return self.key_id
+
     def to_dict(self, on: date | None = None) -> dict[str, Any]:
         data = asdict(self)
         for key in ("issue_date", "expiry_date"):
@@ -155,6 +169,38 @@ class CertificateRecord:
         if on is not None:
             data["effective_status"] = self.effective_status(on)
         return data
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    key_id: str
+    body_id: str
+    status: str  # active | retired | revoked
+    reason: str
+    replaced_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    public_key: str = field(repr=False)
+
+    @classmethod
+    def from_row(cls, row: KeyRow) -> "KeyRecord":
+        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "created_at": self.created_at.isoformat(), "updated_at": self.updated_at.isoformat()}
+
+
+@dataclass(frozen=True)
+class RecordCheck:
+    """A certificate row checked against its signed document, its audit trail and its key."""
+
+    number: str
+    problems: tuple[str, ...]  # empty: the row is what was signed and audited
+    key_status: str | None  # active | retired | revoked, None when the registry does not know the key
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
 
 
 @dataclass(frozen=True)
@@ -173,7 +219,7 @@ class AuditEntry:
 
 
 # why verify_audit found the chain broken
-AUDIT_PROBLEMS = ("missing_entry", "broken_link", "altered", "anchor_mismatch", "triggers_missing")
+AUDIT_PROBLEMS = ("missing_entry", "broken_link", "altered", "anchor_mismatch", "triggers_missing", "certificate_mismatch")
 
 
 @dataclass(frozen=True)
@@ -196,6 +242,7 @@ class AuditCheck:
     message: str = ""
     head_id: int | None = None
     head_hash: str | None = None
+    certificate_problems: dict[str, list[str]] = field(default_factory=dict)  # number → problems
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -236,15 +283,16 @@ def registry_url(target: str | Path | None = None) -> str:
     return text_target
 
 
-def _sqlite_events(engine: Engine) -> None:
+def _sqlite_events(engine: Engine, lock_timeout: float) -> None:
     """pysqlite's own transaction handling off; we emit BEGIN (IMMEDIATE for writers) ourselves."""
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # changing it takes a lock
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -254,21 +302,55 @@ def _sqlite_events(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, lock_timeout: float = LOCK_TIMEOUT_S) -> Engine:
+    """An engine whose connections give up waiting for a lock after ``lock_timeout`` seconds.
+
+    SQLite: ``busy_timeout``. PostgreSQL: ``lock_timeout`` (row locks, the advisory locks),
+    ``statement_timeout`` and ``idle_in_transaction_session_timeout`` (a session of ours that
+    stalls inside a transaction is ended by the server instead of blocking every writer), set per
+    connection. :meth:`Registry._database_error` turns the resulting errors into
+    :class:`RegistryBusyError`.
+    """
     if url.startswith("sqlite"):
         if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
             raise RegistryError("an in-memory SQLite registry cannot be shared between threads; give a file path")
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=10, max_overflow=20)
-        _sqlite_events(engine)
+        engine = create_engine(url, connect_args={"timeout": lock_timeout, "check_same_thread": False}, pool_size=10, max_overflow=20)
+        _sqlite_events(engine, lock_timeout)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    options = (
+        f"-c lock_timeout={int(lock_timeout * 1000)} -c statement_timeout={int(STATEMENT_TIMEOUT_S * 1000)} "
+        f"-c idle_in_transaction_session_timeout={int(IDLE_IN_TRANSACTION_TIMEOUT_S * 1000)}"
+    )
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args={"options": options})
+
+
+def _schema_revisions(connection) -> tuple[str | None, str]:
+    """(current revision of the database, newest revision of this version)."""
+    from alembic.config import Config
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    current = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
+    return current, head
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the schema to the newest revision (tests: an older one), serialised between processes."""
+    """Upgrade the schema to the newest revision (tests: an older one), serialised between processes.
+
+    A registry already at the newest revision is only read (no write lock): opening it for a
+    lookup or a list never waits behind, or blocks, a writer.
+    """
     from alembic import command
     from alembic.config import Config
 
+    if revision == "head":
+        with engine.connect() as connection:
+            current, head = _schema_revisions(connection)
+        if current == head:
+            return
     with engine.connect().execution_options(gba_write=True) as connection:
         with connection.begin():
             if connection.dialect.name == "postgresql":
@@ -282,15 +364,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 def check_schema(engine: Engine) -> None:
     """Refuse a registry whose schema is not at the newest revision (for read-only openers)."""
-    from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(config).get_current_head()
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
+        current, head = _schema_revisions(connection)
     if current != head:
         raise RegistryError(
             f"the registry schema is at revision {current or '(none)'}, this version needs {head}: "
@@ -303,6 +378,22 @@ def _describe_db_error(error: SQLAlchemyError) -> str:
     return str(original or error).strip().splitlines()[0]
 
 
+# PostgreSQL: lock_not_available, query_canceled (statement_timeout), idle_in_transaction_session_timeout
+_BUSY_SQLSTATES = frozenset({"55P03", "57014", "25P03"})
+
+
+def database_error(url: str, error: SQLAlchemyError, lock_timeout: float) -> RegistryError:
+    """The typed error for a database error: :class:`RegistryBusyError` when it gave up waiting."""
+    original = getattr(error, "orig", None)
+    state = getattr(original, "sqlstate", None)
+    if state in _BUSY_SQLSTATES or "database is locked" in str(original):
+        return RegistryBusyError(
+            f"registry {url} is busy: another transaction held a lock for more than {lock_timeout:g} s "
+            f"({_describe_db_error(error)}); nothing was changed, try again"
+        )
+    return RegistryError(f"registry {url}: {_describe_db_error(error)}")
+
+
 # ------------------------------------------------------------------ the registry
 
 _CHAIN_HEAD_QUERY = select(AuditRow.id, AuditRow.entry_hash).order_by(AuditRow.id.desc()).limit(1)
@@ -311,22 +402,32 @@ _CHAIN_HEAD_QUERY = select(AuditRow.id, AuditRow.entry_hash).order_by(AuditRow.i
 class Registry:
     """The label registry. Thread-safe: every call uses its own session and transaction."""
 
-    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+    def __init__(self, engine: Engine, clock: Clock | None = None, lock_timeout: float = LOCK_TIMEOUT_S) -> None:
         self._engine = engine
+        self.lock_timeout = lock_timeout
         self._writer = engine.execution_options(gba_write=True)
         self.clock: Clock = clock or SystemClock()
         self.url = engine.url.render_as_string(hide_password=True)
         self._closed = threading.Event()
 
     @classmethod
-    def open(cls, target: str | Path | None = None, *, clock: Clock | None = None, migrate_schema: bool = True) -> "Registry":
+    def open(
+        cls,
+        target: str | Path | None = None,
+        *,
+        clock: Clock | None = None,
+        migrate_schema: bool = True,
+        lock_timeout: float = LOCK_TIMEOUT_S,
+    ) -> "Registry":
         """Open (creating or upgrading) the registry at a URL or SQLite path.
 
         ``migrate_schema=False`` is for a process whose database user may not change the schema
         (a public web page with read-only rights): the schema must then already be current.
+        ``lock_timeout``: seconds a call waits for a lock held by another transaction before it
+        fails with :class:`RegistryBusyError` (see :func:`make_engine`).
         """
         url = registry_url(target)
-        engine = make_engine(url)
+        engine = make_engine(url, lock_timeout)
         try:
             migrate(engine) if migrate_schema else check_schema(engine)
         except RegistryError:
@@ -335,8 +436,9 @@ class Registry:
         except SQLAlchemyError as error:
             engine.dispose()
             shown = engine.url.render_as_string(hide_password=True)
-            raise RegistryError(f"cannot open the registry {shown}: {_describe_db_error(error)}") from None
-        return cls(engine, clock)
+            problem = database_error(shown, error, lock_timeout)
+            raise type(problem)(f"cannot open the {problem}") from None
+        return cls(engine, clock, lock_timeout)
 
     def close(self) -> None:
         self._closed.set()
@@ -363,7 +465,7 @@ class Registry:
             with Session(self._engine, expire_on_commit=False) as session:
                 yield session
         except OperationalError as error:
-            raise RegistryError(f"registry {self.url}: {_describe_db_error(error)}") from None
+            raise database_error(self.url, error, self.lock_timeout) from None
 
     @contextmanager
     def _writing(self) -> Iterator[Session]:
@@ -371,7 +473,7 @@ class Registry:
             with Session(self._writer, expire_on_commit=False) as session, session.begin():
                 yield session
         except OperationalError as error:
-            raise RegistryError(f"registry {self.url}: {_describe_db_error(error)}") from None
+            raise database_error(self.url, error, self.lock_timeout) from None
 
     def _chain_head(self, session: Session) -> tuple[int, str]:
         """(id, entry_hash) of the last audit entry, with this transaction owning the chain head.
@@ -448,6 +550,7 @@ class Registry:
         certify: CertifyStudy | None = None,
     ) -> CertificateRow:
         body = body.model_copy(update={"id": normalise_body_id(body.id)})
+        self._check_signing_key(session, key.verify_key, body.id, actor)
         issued = self.today()
         expiry = expiry_for(issued, request.validity_years)
         sequence = self._allocate(session, body.id, issued.year)
@@ -515,6 +618,146 @@ class Registry:
         )
         return row
 
+    # -------------------------------------------------------------- signing keys
+
+    def _check_signing_key(self, session: Session, key: VerifyKey, body_id: str, actor: str) -> None:
+        """Only the body's active key signs. A body's first key is registered on its first issue."""
+        row = session.get(KeyRow, key.key_id, with_for_update=True)
+        body_keys: list[KeyRow] = []
+        if row is None:  # (it may have been committed by a concurrent first issue since)
+            body_keys = list(session.execute(select(KeyRow).where(KeyRow.body_id == body_id)).scalars())  # one snapshot
+            row = next((k for k in body_keys if k.key_id == key.key_id), None)
+        if row is None:
+            active = next((k for k in body_keys if k.status == "active"), None)
+            if active is not None:
+                raise RegistryError(
+                    f"key {key.key_id} is not registered for {body_id}, whose active key is {active.key_id}: "
+                    "issue with that key folder, or make this one active with 'footprint keys rotate'"
+                )
+            if body_keys:
+                raise RegistryError(f"{body_id} has no active key: register one with 'footprint keys register DIR'")
+            self._first_key(session, key, body_id)  # waits for a concurrent first issue with the same key
+            row = session.get(KeyRow, key.key_id, with_for_update=True, populate_existing=True)
+            if row is None:
+                raise RegistryError(f"key {key.key_id} could not be registered for {body_id}")
+        if row.body_id != body_id:
+            raise RegistryError(f"key {key.key_id} is registered for {row.body_id}, not for {body_id}")
+        if row.status != "active":
+            after = f" (rotated to {row.replaced_by})" if row.replaced_by else ""
+            raise RegistryError(f"key {key.key_id} is {row.status}{after}: it signs no new certificates; use the body's active key folder")
+
+    def _active_key(self, session: Session, body_id: str) -> KeyRow | None:
+        return session.execute(select(KeyRow).where(KeyRow.body_id == body_id, KeyRow.status == "active")).scalar_one_or_none()
+
+    def _first_key(self, session: Session, key: VerifyKey, body_id: str) -> None:
+        """A body's first key, registered by its first issue (whose audit entry names the key id).
+        ``ON CONFLICT DO NOTHING``: two first issues at once register it once."""
+        if session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        now = self.clock.now()
+        values = dict(key_id=key.key_id, body_id=body_id, public_key=key.pem().decode("ascii"), status="active", reason="", created_at=now, updated_at=now)
+        try:
+            with session.begin_nested():
+                session.execute(insert(KeyRow).values(**values).on_conflict_do_nothing(index_elements=[KeyRow.key_id]))
+        except IntegrityError:  # another key of this body was registered at the same moment
+            raise RegistryError(f"{body_id} got another active key at the same time; try again") from None
+
+    def _add_key(self, session: Session, key: VerifyKey, body_id: str, actor: str, action: str, **detail: Any) -> KeyRow:
+        now = self.clock.now()
+        row = KeyRow(key_id=key.key_id, body_id=body_id, public_key=key.pem().decode("ascii"), status="active", reason="", created_at=now, updated_at=now)
+        session.add(row)
+        session.flush()
+        self._audit(session, actor, action, None, key_id=key.key_id, body_id=body_id, **detail)
+        return row
+
+    def register_key(self, key: VerifyKey, body_id: str, actor: str) -> KeyRecord:
+        """Make ``key`` the body's active key (the body has none active); audited ``key_register``.
+        Also for certificates issued before the registry held keys (revision 0003)."""
+        body_id = normalise_body_id(body_id)
+        with self._writing() as session:
+            if session.get(KeyRow, key.key_id) is not None:
+                raise RegistryError(f"key {key.key_id} is already registered")
+            active = self._active_key(session, body_id)
+            if active is not None:
+                raise RegistryError(f"{body_id} already has an active key {active.key_id}: use 'footprint keys rotate' to replace it")
+            return KeyRecord.from_row(self._add_key(session, key, body_id, actor, "key_register"))
+
+    def rotate_key(self, old_key_id: str, new_key: VerifyKey, actor: str, reason: str = "") -> KeyRecord:
+        """Retire the active key ``old_key_id`` (its certificates keep verifying) and make
+        ``new_key`` the body's active key; audited ``key_rotate``."""
+        with self._writing() as session:
+            old = session.get(KeyRow, old_key_id, with_for_update=True)
+            if old is None or old.status != "active":
+                raise RegistryError(f"key {old_key_id} is {'not registered' if old is None else old.status}: only the active key can be rotated")
+            if session.get(KeyRow, new_key.key_id) is not None:
+                raise RegistryError(f"key {new_key.key_id} is already registered")
+            old.status, old.replaced_by, old.reason, old.updated_at = "retired", new_key.key_id, reason or "rotated", self.clock.now()
+            session.flush()
+            return KeyRecord.from_row(self._add_key(session, new_key, old.body_id, actor, "key_rotate", replaces=old.key_id, reason=reason))
+
+    def revoke_key(self, key_id: str, actor: str, reason: str) -> KeyRecord:
+        """Revoke a key (compromised): it signs nothing more, and the public check reports every
+        certificate it signed as signed by a revoked key; audited ``key_revoke``."""
+        if not (reason or "").strip():
+            raise RegistryError("revoking a key needs a reason (it is shown in the audit log)")
+        with self._writing() as session:
+            row = session.get(KeyRow, key_id, with_for_update=True)
+            if row is None:
+                raise NotFoundError(f"no key {key_id!r} in the registry")
+            if row.status == "revoked":
+                raise TransitionError(f"key {key_id} is already revoked")
+            previous = row.status
+            row.status, row.reason, row.updated_at = "revoked", reason, self.clock.now()
+            self._audit(session, actor, "key_revoke", None, key_id=key_id, body_id=row.body_id, previous_status=previous, reason=reason)
+            return KeyRecord.from_row(row)
+
+    def keys(self, body_id: str | None = None) -> list[KeyRecord]:
+        query = select(KeyRow).order_by(KeyRow.created_at, KeyRow.key_id)
+        if body_id:
+            query = query.where(KeyRow.body_id == normalise_body_id(body_id))
+        with self._reading() as session:
+            return [KeyRecord.from_row(r) for r in session.execute(query).scalars()]
+
+    # -------------------------------------------------------------- row integrity
+
+    def check_record(self, record: CertificateRecord) -> RecordCheck:
+        """The row against its signed document, its audit trail and the registry's key (see ``integrity``)."""
+        with self._reading() as session:
+            entries = self._entries(session, select(AuditRow).where(AuditRow.certificate_number == record.number).order_by(AuditRow.id))
+            key_row = session.get(KeyRow, record.signed_key_id())
+        return self._record_check(record, entries, key_row)
+
+    def _record_check(self, record: CertificateRecord, entries: list["AuditEntry"], key_row: KeyRow | None) -> RecordCheck:
+        key = None
+        if key_row is not None:
+            try:
+                key = load_public_pem(key_row.public_key, f"registry key {key_row.key_id}")
+            except CertificationError:
+                key = None
+            if key is not None and key.key_id != key_row.key_id:  # someone put another public key in the row
+                key = None
+        problems = record_problems(record, entries, key, self.today())
+        return RecordCheck(record.number, tuple(problems), key_row.status if key_row is not None else None)
+
+    def check_records(self) -> list[RecordCheck]:
+        """Every certificate row checked (audit-verify); one pass over each table."""
+        with self._reading() as session:
+            by_number: dict[str, list[AuditEntry]] = {}
+            for entry in self._entries(session, select(AuditRow).where(AuditRow.certificate_number.is_not(None)).order_by(AuditRow.id)):
+                by_number.setdefault(entry.certificate_number, []).append(entry)
+            keys = {row.key_id: row for row in session.execute(select(KeyRow)).scalars()}
+            records = [CertificateRecord.from_row(r) for r in session.execute(select(CertificateRow).order_by(CertificateRow.id)).scalars()]
+        return [self._record_check(r, by_number.get(r.number, []), keys.get(r.signed_key_id())) for r in records]
+
+    @staticmethod
+    def _entries(session: Session, query) -> list["AuditEntry"]:
+        return [
+            AuditEntry(r.id, r.at, r.actor, r.action, r.certificate_number, json.loads(r.detail), r.prev_hash, r.entry_hash)
+            for r in session.execute(query).scalars()
+        ]
+
     def _check_active_study(self, session: Session, request: CertificateRequest) -> None:
         verified = request.study.verified_sha256 or request.study.sha256
         existing = session.execute(
@@ -532,16 +775,22 @@ class Registry:
         body: BodyFacts,
         actor: str,
         certify: CertifyStudy | None = None,
+        before_commit: BeforeCommit | None = None,
     ) -> CertificateRecord:
         """Allocate a number, sign and store a certificate for a verified study; audited.
 
         ``certify`` (optional) writes the certificate number and dates into the study and returns
-        the certified study's sha256 (see :data:`CertifyStudy`).
+        the certified study's sha256 (see :data:`CertifyStudy`); ``before_commit`` (optional)
+        gets the stored record just before the commit (see :data:`BeforeCommit`).
         """
         with self._writing() as session:
             self._check_active_study(session, request)
             row = self._insert(session, request, key, body, actor, certify=certify)
-            return CertificateRecord.from_row(row)
+            session.flush()
+            record = CertificateRecord.from_row(row)
+            if before_commit is not None:
+                before_commit(record)
+            return record
 
     def renew(
         self,
@@ -552,6 +801,7 @@ class Registry:
         actor: str,
         reason: str = "",
         certify: CertifyStudy | None = None,
+        before_commit: BeforeCommit | None = None,
     ) -> CertificateRecord:
         """Replace a certificate by a new one from a new verification (after a recalculation).
 
@@ -591,7 +841,11 @@ class Registry:
                 certified_kgco2e=old.value_kgco2e,
                 new_kgco2e=new.value_kgco2e,
             )
-            return CertificateRecord.from_row(new)
+            session.flush()
+            record = CertificateRecord.from_row(new)
+            if before_commit is not None:
+                before_commit(record)
+            return record
 
     # -------------------------------------------------------------- lifecycle
 
@@ -724,10 +978,7 @@ class Registry:
         if number is not None:
             query = query.where(AuditRow.certificate_number == (normalise_number(number) or number))
         with self._reading() as session:
-            return [
-                AuditEntry(r.id, r.at, r.actor, r.action, r.certificate_number, json.loads(r.detail), r.prev_hash, r.entry_hash)
-                for r in session.execute(query).scalars()
-            ]
+            return self._entries(session, query)
 
     def verify_audit(self, anchor: tuple[int, str] | None = None) -> AuditCheck:
         """Recompute the audit log's hash chain; the first entry where it breaks, and why.
@@ -800,6 +1051,15 @@ class Registry:
                 "triggers_missing",
                 f"the chain is intact, but the append-only trigger(s) {', '.join(missing_triggers)} are missing or disabled",
             )
+        bad = {check.number: list(check.problems) for check in self.check_records() if check.problems}
+        if bad:
+            first = next(iter(bad))
+            return AuditCheck(
+                False, checked, None, "certificate_mismatch",
+                f"the chain is intact, but {len(bad)} certificate row(s) disagree with their signed document or audit trail; "
+                f"{first}: {bad[first][0]}",
+                prev_id or None, prev_hash if prev_id else None, bad,
+            )  # fmt: skip
         return AuditCheck(True, checked, None, None, f"{checked} entries, chain intact", prev_id or None, prev_hash if prev_id else None)
 
     def _missing_triggers(self, session: Session) -> list[str]:
