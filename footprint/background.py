@@ -229,6 +229,11 @@ def _extract(bd, bc, dataset: Dataset, methods: list[Method], project: str) -> B
         exact = np.array([method.factors.get(code, 0.0) for code in flows])
         _agree(f"characterisation ({method.id}), for emitted flows", sp.csr_matrix(bw_vector), sp.csr_matrix(exact * (selection.sum(axis=1).A1 > 0)))
         factors[method.id] = exact
+    return _frozen_background(dataset, methods, codes, flows, technosphere, biosphere, factors, {c: nodes[c] for c in codes}, project)
+
+
+def _frozen_background(dataset, methods, codes, flows, technosphere, biosphere, factors, brightway_ids, project) -> Background:
+    """The Background of these matrices, made read-only: sessions share it across threads."""
     for array in (technosphere.data, biosphere.data, *factors.values()):
         array.setflags(write=False)
     return Background(
@@ -239,7 +244,7 @@ def _extract(bd, bc, dataset: Dataset, methods: list[Method], project: str) -> B
         technosphere=technosphere,
         biosphere=biosphere,
         factors=factors,
-        brightway_ids={c: nodes[c] for c in codes},
+        brightway_ids=brightway_ids,
         project_name=project,
     )
 
@@ -261,19 +266,7 @@ def _from_records(dataset: Dataset, methods: list[Method], project: str, brightw
     flows = [f.code for f in dataset.flows]
     technosphere, biosphere, _, _ = record_matrices(dataset)
     factors = {m.id: np.array([m.factors.get(code, 0.0) for code in flows]) for m in methods}
-    for array in (technosphere.data, biosphere.data, *factors.values()):
-        array.setflags(write=False)
-    return Background(
-        dataset=dataset,
-        methods={m.id: m for m in methods},
-        activity_codes=tuple(codes),
-        flow_codes=tuple(flows),
-        technosphere=technosphere,
-        biosphere=biosphere,
-        factors=factors,
-        brightway_ids=brightway_ids,
-        project_name=project,
-    )
+    return _frozen_background(dataset, methods, codes, flows, technosphere, biosphere, factors, brightway_ids, project)
 
 
 def _read_verified(project: str, dataset: Dataset, methods: list[Method]) -> dict[str, int] | None:
