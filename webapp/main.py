@@ -219,6 +219,10 @@ def main() -> None:
     st.set_page_config(page_title="GBA 产品碳足迹 · Product Carbon Footprint", page_icon=":material/eco:", layout="wide")
     state = st.session_state
     state.setdefault("lang", "zh-Hans")
+    if "mode.from_address" not in state:  # a scanned label opens …/?mode=check&p=… (footprint.check_url)
+        state["mode.from_address"] = st.query_params.get("mode")
+        if state["mode.from_address"] in MODES:
+            state["mode"] = state["mode.from_address"]
     if sidebar_top(Texts(state["lang"])) == "check":
         check_page.page(Texts(state["lang"]))
         return
