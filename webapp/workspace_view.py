@@ -173,7 +173,7 @@ def compare_page(engine, t: Texts) -> None:
     if len(computed) < 2:
         return
     a = computed[0]
-    unit = a.result.declared_unit
+    unit = t.declared_unit(a.result.declared_unit)
     columns = st.columns(len(computed))
     for column, entry in zip(columns, computed):
         delta = None if entry is a else f"{_number(entry.result.total_kgco2e - a.result.total_kgco2e)} kg CO2e"
