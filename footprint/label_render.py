@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape
 
 import segno
 
+from .check_url import qr_text
 from .label import Label
 from .output_files import make_folder, write_file
 
@@ -35,7 +36,9 @@ LATIN_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",)
 
 
 def qr_code(label: Label) -> segno.QRCode:
-    return segno.make(label.payload_text, error=QR_ERROR, micro=False)
+    """The label's QR code: the check-page link carrying the payload when ``$GBA_CHECK_BASE_URL``
+    is set (:func:`footprint.check_url.qr_text`), else the bare payload."""
+    return segno.make(qr_text(label.payload_text), error=QR_ERROR, micro=False)
 
 
 @dataclass(frozen=True)

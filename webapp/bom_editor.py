@@ -83,13 +83,13 @@ def _column_config(grid: str, catalog: Catalog, t: Texts) -> dict:
         elif column == "generation_activity_id":
             config[column] = st.column_config.SelectboxColumn(label, options=catalog.generation_ids(), format_func=lambda v: catalog.label(v, t.language), width="large")
         elif column == "unit":
-            config[column] = st.column_config.SelectboxColumn(label, options=list(canonical_units()), width="small")
+            config[column] = st.column_config.SelectboxColumn(label, options=list(canonical_units()), format_func=t.unit, width="small")
         elif column == "stage":
             config[column] = st.column_config.SelectboxColumn(label, options=list(STAGES), format_func=t.stage, width="medium")
         elif column == "data_type":
             config[column] = st.column_config.SelectboxColumn(label, options=list(DATA_TYPES), format_func=lambda v: t(f"data_type.{v}"), width="small")
         elif column == "type":
-            config[column] = st.column_config.SelectboxColumn(label, options=list(CERTIFICATE_TYPES), width="small")
+            config[column] = st.column_config.SelectboxColumn(label, options=list(CERTIFICATE_TYPES), format_func=lambda v: t(f"cert_type.{v}"), width="small")
         elif column in ("amount", "quantity", "distance_km", "mass_kg_per_piece"):
             config[column] = st.column_config.TextColumn(label, width="small", help=t(f"col.{column}_help"))
         elif column == "description":
@@ -248,7 +248,7 @@ def picker(catalog: Catalog, t: Texts) -> None:
         is_freight = chosen is not None and catalog.section_of(chosen.id) == "transport"
         cols = st.columns([1, 1, 1.4, 1.1] + ([1] if is_freight else []))
         cols[0].number_input(t("picker.amount"), min_value=0.0, value=None, format="%g", key="pick.amount")
-        cols[1].selectbox(t("picker.unit"), list(canonical_units()), key="pick.unit")
+        cols[1].selectbox(t("picker.unit"), list(canonical_units()), key="pick.unit", format_func=t.unit)
         choice(cols[2], "selectbox", t("picker.stage"), list(STAGES), "pick.stage", t.language, format_func=t.stage)
         choice(cols[3], "selectbox", t("picker.data_type"), list(DATA_TYPES), "pick.data_type", t.language, format_func=lambda v: t(f"data_type.{v}"))
         if is_freight:

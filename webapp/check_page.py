@@ -13,6 +13,8 @@ import streamlit as st
 
 from footprint.certification.lookup import MAX_QUERY_CHARS
 from footprint.certification.registry.store import REGISTRY_URL_ENV
+from footprint.check_url import PAYLOAD_PARAM, decode_payload
+from footprint.errors import InputError
 
 from . import certificate_check
 from .certificate_check import RegistryUnavailable, bilingual
@@ -21,6 +23,7 @@ from .texts import Texts, escape_markdown
 QUERY = "check.query"
 PHOTO = "check.photo"
 RESULT = "check.result"
+LINK = "check.link"  # the ``p`` of the address this session already answered
 
 @st.cache_resource(show_spinner=False)
 def load_registry(target: str):
@@ -52,6 +55,24 @@ def _check_photo(registry) -> None:
     state[RESULT] = {"query": query, "status": certificate_check.check(registry, query), "photo": uploaded.name}
 
 
+def _check_link(registry) -> None:
+    """A scanned label opens ``…/?mode=check&p=…`` (footprint.check_url): answer its payload once
+    per session and address, as if it had been pasted into the box."""
+    state = st.session_state
+    link = st.query_params.get(PAYLOAD_PARAM)
+    if not link or state.get(LINK) == link:
+        return
+    state[LINK] = link
+    try:
+        query = decode_payload(link)[:MAX_QUERY_CHARS]
+    except InputError as error:
+        (issue,) = error.issues
+        state[RESULT] = {"link_problem": (issue.message, issue.message_zh)}
+        return
+    state[QUERY] = query
+    state[RESULT] = {"query": query, "status": certificate_check.check(registry, query), "photo": None}
+
+
 # ------------------------------------------------------------------------------ page
 
 
@@ -71,6 +92,7 @@ def page(t: Texts) -> None:
         st.caption(t("check.operator_hint", env=REGISTRY_URL_ENV))
         return
 
+    _check_link(registry)
     with st.form("check.form", border=True):
         st.text_input(t("check.query"), key=QUERY, placeholder=t("check.placeholder"), max_chars=MAX_QUERY_CHARS)
         st.form_submit_button(
@@ -87,6 +109,9 @@ def page(t: Texts) -> None:
 
 
 def show_result(result: dict, t: Texts) -> None:
+    if result.get("link_problem"):
+        st.warning(escape_markdown(t.pick(*result["link_problem"])), icon=":material/link_off:")
+        return
     if result.get("problem"):
         st.warning(t(f"check.qr_{result['problem']}", name=escape_markdown(result["photo"]), **result.get("values", {})), icon=":material/qr_code_2:")
         return

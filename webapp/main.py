@@ -21,22 +21,23 @@ from . import (
     bom_editor,
     check_page,
     config,
-    integrations,
     results_view,
     session,
     widgets,
+    workspace,
+    workspace_view,
 )
 from .catalog import Catalog
 from .compute import calculate, fingerprint
 from .downloads import safe_filename, study_json, template_bom
-from .state import StudyForm, build_bom, build_study, form_with_bom, load_saved
+from .state import StudyForm, build_bom, form_with_bom, load_saved
+from .session import PARKED_FORM
 from .texts import LANGUAGE_CHOICES, Texts, escape_markdown
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_BOM = EXAMPLES / "led-lamp-bom.csv"
 EXAMPLE_STUDY = EXAMPLES / "led-lamp-study.json"
-MODES = ("form", "check")  # assess a product · check a certificate
-PARKED_FORM = "form.parked"
+MODES = ("form", "compare", "check")  # assess a product · compare variants · check a certificate
 
 
 @st.cache_resource(show_spinner=False)
@@ -133,8 +134,8 @@ def _switch_mode() -> None:
     """Streamlit drops the state of widgets a run does not draw, so the form is parked in a plain
     key while the check page is shown and put back on return (with the grids' pending edits)."""
     state = st.session_state
-    if state.get("mode") == "check":
-        if state.get("form_ready"):
+    if state.get("mode") != "form":
+        if state.get("form_ready") and PARKED_FORM not in state:
             state[PARKED_FORM] = session.read_form(state)
     elif PARKED_FORM in state:
         session.push_form(state, state.pop(PARKED_FORM))
@@ -219,6 +220,10 @@ def main() -> None:
     st.set_page_config(page_title="GBA 产品碳足迹 · Product Carbon Footprint", page_icon=":material/eco:", layout="wide")
     state = st.session_state
     state.setdefault("lang", "zh-Hans")
+    if "mode.from_address" not in state:  # a scanned label opens …/?mode=check&p=… (footprint.check_url)
+        state["mode.from_address"] = st.query_params.get("mode")
+        if state["mode.from_address"] in MODES:
+            state["mode"] = state["mode.from_address"]
     if sidebar_top(Texts(state["lang"])) == "check":
         check_page.page(Texts(state["lang"]))
         return
@@ -233,15 +238,18 @@ def main() -> None:
     if not state.get("form_ready"):
         session.push_form(state, new_form(catalog))
     t = Texts(state["lang"])
+    if state.get("mode") == "compare":
+        workspace_view.compare_page(engine, t)
+        return
 
+    workspace_view.sidebar(engine, catalog, t, new_form(catalog))
     form = session.read_form(state)
     bom, _, live_issues = build_bom(form, engine.dataset)
     previous = state.get("outcome")
     if previous is not None and previous.study is not None and previous.fingerprint == fingerprint(form):
         study = previous.study  # as calculated: with its declared results
     else:
-        rules = integrations.rule_set(form.rule_set)
-        study = build_study(form, bom, rules.pcr_id if rules is not None else None)[0] if bom is not None else None
+        study = workspace.study_of(form, engine.dataset)[1] if bom is not None else None
     sidebar(engine, catalog, t, form, study)
     t = Texts(state["lang"])
 

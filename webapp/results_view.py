@@ -41,7 +41,7 @@ def line_name(catalog: Catalog, t: Texts):
 
 def headline(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
     result = outcome.result
-    unit_text = t.common("unit_text", declared_unit=result.declared_unit)
+    unit_text = t.common("unit_text", declared_unit=t.declared_unit(result.declared_unit))
     cols = st.columns(3)
     cols[0].metric(t("results.total"), f"{fmt(result.total_kgco2e)}", help=unit_text, border=True)
     cols[0].caption(unit_text)

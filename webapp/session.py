@@ -28,6 +28,7 @@ GRIDS: dict[str, tuple[str, ...]] = {**GRID_COLUMNS, "certificates": CERTIFICATE
 SCALAR_FIELDS = tuple(f.name for f in fields(StudyForm) if f.name not in ("rows", "certificates", "study_id"))
 
 State = MutableMapping[str, Any]
+PARKED_FORM = "form.parked"  # the form while a page without its widgets is shown (check, compare)
 
 
 def field_key(name: str) -> str:
@@ -70,7 +71,9 @@ def push_form(state: State, form: StudyForm) -> None:
 
 
 def read_form(state: State) -> StudyForm:
-    """The form as currently entered."""
+    """The form as currently entered (the parked one while another page is shown)."""
+    if PARKED_FORM in state:
+        return state[PARKED_FORM]
     defaults = StudyForm()
     values = {name: state.get(field_key(name), getattr(defaults, name)) for name in SCALAR_FIELDS}
     for name in ("electricity_amount", "declared_quantity"):

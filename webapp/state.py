@@ -516,7 +516,11 @@ def draft_json(form: StudyForm) -> str:
 
 def load_saved(data: bytes, catalog: Catalog, base: StudyForm | None = None) -> StudyForm:
     """A form from a saved study JSON or a draft; raises InputError with the problems."""
-    content = read_json(data)
+    return form_from_content(read_json(data), catalog, base)
+
+
+def form_from_content(content: Any, catalog: Catalog, base: StudyForm | None = None) -> StudyForm:
+    """A form from the parsed JSON of a study, a BOM or a draft (read by ``read_json``)."""
     if isinstance(content, dict) and content.get("format") == DRAFT_FORMAT:
         try:
             return StudyForm.from_dict(content.get("form") or {})

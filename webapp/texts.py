@@ -10,6 +10,7 @@ from footprint.errors import MAX_SHOWN_ISSUES
 from footprint.i18n import LANGUAGES, normalise_language, text, to_hong_kong
 
 LANGUAGE_CHOICES = ("zh-Hans", "zh-Hant", "en")
+_UNIT_NAMES = ("piece",)  # units shown by name; symbols (kg, kWh, m2…) stay as they are
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>:~$])")
 
@@ -44,6 +45,18 @@ class Texts:
             return text(f"common.stage.{stage}", self.language)
         except KeyError:
             return stage
+
+    def unit(self, unit: str) -> str:
+        """A unit's name in the interface language (``app.unit.*``: "piece" is 件), else the symbol."""
+        try:
+            return self(f"unit.{unit}") if unit in _UNIT_NAMES else unit
+        except KeyError:
+            return unit
+
+    def declared_unit(self, declared: str) -> str:
+        """"1 piece" → "1 件": the unit of a declared-unit text named in the interface language."""
+        quantity, _, unit = declared.rpartition(" ")
+        return f"{quantity} {self.unit(unit)}".strip() if self.language != "en" else declared
 
     def pick(self, english: str, chinese: str) -> str:
         """The wording in the interface language (Traditional converted from Simplified)."""

@@ -14,6 +14,8 @@ What it accepts (people paste whatever their phone shows):
   compared with the payload the registry stored at issue: a label whose QR content differs from
   the registry's (another value, another study) is reported as ``mismatch``, even when the number
   is genuine;
+* a check-page link (``footprint.check_url``: ``https://…/?mode=check&p=…``) carrying any of the
+  payloads below, which is unpacked strictly and then read like a pasted payload;
 * the label's QR payload (``footprint.label``: ``{"type": "GBA-CFP-LABEL", "cert": ...,
   "value": ..., "study_sha256": ...}``), signed or not, or any JSON payload naming a
   ``certificate_no`` (or ``number``), or only a study hash (``sh``, ``study_sha256``). The value
@@ -36,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from ..check_url import payload_from_link
 from ..errors import InputError
 from ..i18n import text
 from ..user_json import read_json
@@ -175,6 +178,9 @@ def lookup_certificate(registry: _Registry, number_or_qr_payload: str, on: date 
         return CertificateStatus(query, "invalid_input", False, _message("invalid_input", query=shown), checked_on=on.isoformat())
 
     try:
+        linked = payload_from_link(query)
+        if linked is not None:
+            query = linked.strip()[:MAX_QUERY_CHARS]
         payload = _json_object(query)
     except InputError as error:
         (issue,) = error.issues
