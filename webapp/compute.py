@@ -18,7 +18,9 @@ from typing import Any
 from footprint.errors import FootprintError, InputError
 
 from . import integrations
+from .label_details import fill_interpretation, interpretation_suggestion
 from .state import FormIssue, StudyForm, build_bom, build_study
+from .texts import Texts
 
 Progress = Callable[[float, str], None]
 
@@ -42,6 +44,7 @@ class Outcome:
     label: Any = None  # integrations.LabelImages
     notes: list[tuple[str, str]] = field(default_factory=list)  # (English, Chinese) remarks
     report_input: Any = None  # footprint.reports.inputs.ReportInput, prepared on first download
+    form_update: dict[str, Any] = field(default_factory=dict)  # interpretation fields filled from the results
     seconds: float = 0.0
 
     @property
@@ -61,6 +64,25 @@ def _issue_from_error(error: FootprintError, section: str) -> list[FormIssue]:
     return [FormIssue(section, None, None, None, str(error), str(error))]
 
 
+def _fill_interpretation(outcome: Outcome, form: StudyForm, engine, loaded_rules, language: str) -> None:
+    """Put what was computed (hotspots, interval, what would change) into the study's
+    interpretation where the form leaves it blank, and judge that study."""
+    significance = loaded_rules.config.get("significance_threshold_pct") if loaded_rules is not None else None
+    suggestion = interpretation_suggestion(outcome, Texts(language), *([float(significance)] if significance else []))
+    changes = fill_interpretation(form, suggestion)
+    if not changes:
+        return
+    filled = StudyForm.from_dict({**form.to_dict(), **changes})
+    study, _ = build_study(filled, outcome.bom, loaded_rules.pcr_id if loaded_rules is not None else None)
+    if study is None:
+        return
+    judgement = integrations.judge(study, engine, loaded_rules)
+    outcome.study, outcome.evaluation = judgement.study, judgement.evaluation
+    outcome.label = integrations.label_images(judgement.label) if judgement.label is not None else None
+    outcome.form_update = changes
+    outcome.fingerprint = fingerprint(filled)
+
+
 def calculate(
     form: StudyForm,
     engine,
@@ -68,6 +90,7 @@ def calculate(
     uncertainty: bool = True,
     rules: bool = True,
     progress: Progress | None = None,
+    language: str = "en",
 ) -> Outcome:
     """Validate the form and compute everything the results screen shows."""
     started = time.perf_counter()
@@ -112,6 +135,8 @@ def calculate(
             engine, lines, outcome.result, form.grid or None, progress=lambda f: report(0.4 + 0.5 * f, "uncertainty"), basis=outcome.basis
         )
         outcome.alternatives = integrations.alternatives(engine, lines, outcome.result, form.grid or None)
+    if outcome.study is not None:
+        _fill_interpretation(outcome, form, engine, loaded_rules, language)
     report(1.0, "done")
     outcome.seconds = time.perf_counter() - started
     return outcome

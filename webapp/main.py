@@ -21,6 +21,7 @@ from . import (
     bom_editor,
     check_page,
     config,
+    details_view,
     results_view,
     session,
     widgets,
@@ -237,6 +238,7 @@ def main() -> None:
         st.stop()
     if not state.get("form_ready"):
         session.push_form(state, new_form(catalog))
+    details_view.apply_pending(state)
     t = Texts(state["lang"])
     if state.get("mode") == "compare":
         workspace_view.compare_page(engine, t)
@@ -258,7 +260,7 @@ def main() -> None:
     shown_issues = [i for i in live_issues if i.section != "bom"]
     if shown_issues:
         issue_summary(t, shown_issues)
-    tabs = st.tabs([t("tab.product"), t("tab.materials"), t("tab.energy"), t("tab.emissions")])
+    tabs = st.tabs(list(details_view.tab_labels(t).values()), key=details_view.TABS_KEY, on_change="rerun")
     with tabs[0]:
         bom_editor.product_tab(t, live_issues)
     with tabs[1]:
@@ -267,6 +269,8 @@ def main() -> None:
         bom_editor.energy_tab(catalog, t, live_issues)
     with tabs[3]:
         bom_editor.emissions_tab(catalog, t, live_issues)
+    with tabs[4]:
+        details_view.details_tab(catalog, t, bom)
 
     form = session.read_form(state)
     st.divider()
@@ -276,8 +280,11 @@ def main() -> None:
         def progress(fraction: float, what: str) -> None:
             bar.progress(min(1.0, max(0.0, fraction)), text=t(f"progress.{what}"))
 
-        state["outcome"] = calculate(form, engine, progress=progress)
+        state["outcome"] = calculate(form, engine, progress=progress, language=t.language)
         bar.empty()
+        if state["outcome"].form_update:  # the interpretation it filled in goes into the form
+            state[details_view.PENDING_KEY] = state["outcome"].form_update
+            st.rerun()
     outcome = state.get("outcome")
     if outcome is None:
         st.info(t("results.empty"), icon=":material/arrow_upward:")

@@ -11,7 +11,8 @@ import streamlit as st
 from footprint.dataset import STAGES
 from footprint.reports.numbers import significant
 
-from . import charts, downloads, integrations
+from . import charts, details_view, downloads, integrations
+from .readiness_view import readiness_section
 from .catalog import Catalog
 from .compute import Outcome
 from .state import StudyForm
@@ -293,7 +294,7 @@ def results(outcome: Outcome, form: StudyForm, catalog: Catalog, engine, t: Text
     if stale:
         st.info(t("results.stale"), icon=":material/refresh:")
     headline(outcome, catalog, t)
-    tabs = st.tabs([t("tab.stages"), t("tab.lines"), t("tab.sankey"), t("tab.hotspots"), t("tab.quality"), t("tab.findings"), t("tab.label")])
+    tabs = st.tabs([t("tab.stages"), t("tab.lines"), t("tab.sankey"), t("tab.hotspots"), t("tab.quality"), t("tab.findings"), t("ready.tab"), t("tab.label")])
     with tabs[0]:
         stage_section(outcome, t)
     with tabs[1]:
@@ -307,6 +308,9 @@ def results(outcome: Outcome, form: StudyForm, catalog: Catalog, engine, t: Text
     with tabs[5]:
         findings_section(outcome, t)
     with tabs[6]:
+        readiness_section(outcome, t)
+        details_view.focus_script()
+    with tabs[7]:
         label_section(outcome, t)
     st.divider()
     st.markdown(f"#### {t('downloads.title')}")

@@ -16,6 +16,7 @@ from dataclasses import fields
 from typing import Any
 
 from .catalog import SECTIONS
+from .label_details import read_tables
 from .state import (
     CERTIFICATE_COLUMNS,
     GRID_COLUMNS,
@@ -79,6 +80,7 @@ def read_form(state: State) -> StudyForm:
     for name in ("electricity_amount", "declared_quantity"):
         if values[name] is None:
             values[name] = 0.0
+    values.update(read_tables(state))  # the label details' tables, with their editors' edits
     return StudyForm(
         study_id=state.get("study_id") or defaults.study_id,
         rows={section: current_rows(state, section) for section in SECTIONS},

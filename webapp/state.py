@@ -26,6 +26,7 @@ from footprint.units import format_number
 from footprint.user_json import read_json
 
 from .catalog import SECTION_STAGE, SECTIONS, SITE_ELECTRICITY, Catalog
+from .label_details import DATE_FIELDS, LabelDetails, clean_details, details_from_study, study_part
 
 DRAFT_FORMAT = "gba-footprint-app-draft"
 DRAFT_VERSION = 1
@@ -56,8 +57,9 @@ def _last_year() -> tuple[date, date]:
 
 
 @dataclass
-class StudyForm:
-    """Everything on the form; JSON-able via :meth:`to_dict` (dates as ISO text)."""
+class StudyForm(LabelDetails):
+    """Everything on the form; JSON-able via :meth:`to_dict` (dates as ISO text). The label
+    details (boundary, exclusions, data quality...) are the fields of its base, LabelDetails."""
 
     study_id: str = field(default_factory=lambda: f"study-{uuid.uuid4().hex[:12]}")
     product_name: str = ""
@@ -91,6 +93,8 @@ class StudyForm:
         data = asdict(self)
         data["period_start"] = self.period_start.isoformat()
         data["period_end"] = self.period_end.isoformat()
+        for name in DATE_FIELDS:
+            data[name] = data[name].isoformat() if data[name] else None
         return data
 
     @classmethod
@@ -103,7 +107,7 @@ class StudyForm:
         rows = values.get("rows") or {}
         values["rows"] = {section: [clean_row(r, GRID_COLUMNS[section]) for r in rows.get(section, [])] for section in SECTIONS}
         values["certificates"] = [clean_row(r, CERTIFICATE_COLUMNS) for r in values.get("certificates") or []]
-        return cls(**values)
+        return cls(**clean_details(values))
 
 
 # ---------------------------------------------------------------------------------- rows
@@ -448,7 +452,7 @@ def study_data(form: StudyForm, bom: Bom, pcr_id: str | None = None) -> dict[str
     }
     if pcr_id:
         form_part["method"]["pcr_id"] = pcr_id
-    return _merge(extra, form_part)
+    return _merge(_merge(extra, form_part), study_part(form, bom, extra, form_part["boundary"]["stages"]))
 
 
 def build_study(form: StudyForm, bom: Bom, pcr_id: str | None = None):
@@ -498,6 +502,7 @@ def form_from_study(study, catalog: Catalog, base: StudyForm | None = None, rule
             for c in study.electricity.certificates
         ],
         extra=extra,
+        **details_from_study(study),
     )
     if rule_set:
         data["rule_set"] = rule_set
