@@ -59,7 +59,6 @@ _HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("description", ("备注", "说明", "描述", "规格", "remark", "note", "comment", "description", "spec")),
     ("material", ("名称", "品名", "物料", "材料", "零件", "部件", "material", "name", "item", "part", "component")),
 )
-_WORDS = re.compile(r"[\s,，;；/|()（）\[\]【】_\-]+")
 
 
 def _fold(text: str) -> str:
@@ -127,15 +126,26 @@ def apply_mapping(rows: Sequence[Sequence[str]], mapping: Sequence[str]) -> list
     return result
 
 
+_SCRIPTS = re.compile(r"[A-Za-z][A-Za-z0-9.]*|[\u3400-\u9fff]+")
+
+
 def _name_queries(name: str) -> list[str]:
-    words = [word for word in _WORDS.split(name) if len(word) >= 2 and not word.replace(".", "").isdigit()]
-    return [name, *[w for w in words if w != name]]
+    """The name, its words ("PP塑料粒子 注塑" → "PP", "塑料粒子", "注塑"), then ever shorter
+    beginnings of its Chinese words ("瓦楞纸箱" → "瓦楞纸", "瓦楞"), then a Chinese word's
+    characters anywhere in a name ("铝 型 材" finds 铝挤压型材)."""
+    words = [w for w in _SCRIPTS.findall(name) if len(w) >= 2]
+    queries = [name, *words]
+    for word in words:
+        if "\u3400" <= word[0] <= "\u9fff":
+            queries.extend(word[:length] for length in range(len(word) - 1, 1, -1))
+            queries.append(" ".join(word))
+    return list(dict.fromkeys(queries))
 
 
 def suggest_activities(dataset, rows: Sequence[dict[str, str]], limit: int = 3) -> list[list[str]]:
     """Activity ids suggested for each row without an activity id, from its material name (else its
     description), best first; [] for the other rows. A name is tried whole, then word by word
-    ("铝型材 6063", "corrugated carton box"). Each distinct name is looked up once and only the
+    ("铝型材 6063", "corrugated carton box", see :func:`_name_queries`). Each distinct name is looked up once and only the
     first :data:`~footprint.activity_suggestions.MAX_SUGGESTED` distinct names are, so a long
     file costs a bounded amount of work."""
     found: dict[str, list[str]] = {}
