@@ -185,6 +185,35 @@ def read_table(source: BomSource, filename: str | None = None) -> RawTable:
     return _read_raw_table(data, name, kind, sidecar)
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """A tabular file's cells as typed, before its headers are matched to BOM columns."""
+
+    name: str  # the file name shown in messages
+    header: dict[str, Any]  # header keys from the file's ``# key: value`` lines (canonical key names)
+    headers: list[str]  # the header row's cells, as typed
+    rows: list[list[str]]  # the data rows' cells (blank rows kept, so positions are row numbers - 1)
+
+
+def read_sheet(source: BomSource, filename: str | None = None) -> Sheet:
+    """A CSV or .xlsx file's header row and cells, read with :func:`read_table`'s guards but with
+    no column matched: for a table whose headers are not BOM columns (an ERP export), so that its
+    columns can be mapped by hand. Raises :class:`~footprint.errors.InputError` as read_table."""
+    data, name, _ = _load(source, filename)
+    kind = _file_kind(data, name)
+    if kind == "json":
+        raise _file_problem("a JSON BOM is not a table", "JSON 物料清单不是表格", name)
+    table = _read_xlsx(data, name) if kind == "xlsx" else _read_csv(data, name)
+    headers = ["" if cell is None else str(cell).replace("\ufeff", "").strip() for cell in table.headers[:MAX_COLUMNS]]
+    rows = [["" if cell is None else str(cell) for cell in row[: len(headers)]] for row in table.rows[: MAX_LINES + 200]]
+    return Sheet(name=name, header=dict(table.meta), headers=headers, rows=rows)
+
+
+def column_of_header(text: str) -> str | None:
+    """The BOM column a header cell names in any of its spellings (None: not a BOM column)."""
+    return _COLUMN_BY_KEY.get(_key(str(text)))
+
+
 def _file_kind(data: bytes, name: str) -> str:
     if not data.strip():
         raise _file_problem("the file is empty", "文件为空", name)

@@ -12,12 +12,10 @@ from footprint.dataset import STAGES
 from footprint.errors import MAX_SHOWN_ISSUES
 from footprint.units import canonical_units
 
-from . import integrations, session
+from . import integrations, session, upload_box
 from .catalog import Catalog
-from .downloads import template_csv, template_xlsx
 from .state import DECLARED_UNITS, DEFAULT_RULE_SET, REGIONS, STANDARDS, FormIssue
 from .texts import Texts, escape_markdown
-from .uploads import read_upload
 from .widgets import choice
 
 # Secondary first: a new line is secondary (a background factor) until the user says the amount
@@ -259,60 +257,6 @@ def picker(catalog: Catalog, t: Texts) -> None:
             st.success(t("picker.added", name=catalog.name(added[0], t.language), section=t(f"section.{added[1]}")))
 
 
-# ------------------------------------------------------------------------------ upload
-
-
-def _on_upload(catalog: Catalog) -> None:
-    state = st.session_state
-    uploaded = state.get("upload.bom")
-    if uploaded is None:
-        return
-    form = session.read_form(state)
-    result = read_upload(uploaded.getvalue(), uploaded.name, form, catalog)
-    state["upload.report"] = {
-        "name": uploaded.name,
-        "lines": result.lines,
-        "loaded": result.form is not None,
-        "issues": [(i.row, i.line_id, i.field, i.value, i.message, i.message_zh) for i in result.issues],
-        "remarks": result.remarks,
-    }
-    if result.form is not None:
-        session.push_form(state, result.form)
-
-
-def upload_box(catalog: Catalog, engine, t: Texts) -> None:
-    with st.container(border=True):
-        st.markdown(f"**{t('upload.title')}**")
-        st.caption(t("upload.help"))
-        st.file_uploader(t("upload.file"), type=["csv", "xlsx", "json", "txt"], key="upload.bom", on_change=_on_upload, args=(catalog,))
-        left, right = st.columns(2)
-        left.download_button(t("upload.template_csv"), template_csv, file_name="bom-template.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
-        right.download_button(
-            t("upload.template_xlsx"),
-            lambda: template_xlsx(engine),
-            file_name="bom-template.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            icon=":material/download:", on_click="ignore",
-        )
-        report = st.session_state.get("upload.report")
-        if not report:
-            return
-        name = escape_markdown(report["name"])
-        if report["issues"]:
-            lines = []
-            for row, line_id, field, value, message, message_zh in report["issues"][:MAX_SHOWN_ISSUES]:
-                where = " · ".join(p for p in (t("upload.file_row", row=row + 1, data_row=row) if row else "", escape_markdown(field or "")) if p)
-                shown = f" ({t('issue.got')} “{escape_markdown(value)}”)" if value else ""
-                lines.append(f"- {('**' + where + '**: ') if where else ''}{escape_markdown(t.pick(message, message_zh))}{shown}")
-            lines = t.capped(lines, total=len(report["issues"]))
-            head = t("upload.loaded_with_problems", name=name, lines=report["lines"]) if report["loaded"] else t("upload.refused", name=name)
-            st.warning(head + "\n\n" + "\n".join(lines), icon=":material/error:")
-        else:
-            st.success(t("upload.loaded", name=name, lines=report["lines"]))
-        for remark in t.capped(report["remarks"]):
-            st.caption(escape_markdown(remark))
-
-
 # ------------------------------------------------------------------------------ energy
 
 
@@ -377,7 +321,8 @@ def materials_tab(catalog: Catalog, engine, t: Texts, issues: list[FormIssue]) -
     with left:
         picker(catalog, t)
     with right:
-        upload_box(catalog, engine, t)
+        upload_box.upload_box(catalog, engine, t)
+    upload_box.mapping_step(catalog, t)
     st.markdown(f"#### {t('section.materials')}")
     st.caption(t("materials.help"))
     grid("materials", catalog, t, issues)

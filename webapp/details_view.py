@@ -21,7 +21,7 @@ from .session import field_key as k
 from .texts import Texts
 from .widgets import choice
 
-TABS_KEY = "tabs.input"
+TABS_KEY = "tab"  # the input tab shown, by id (readiness.INPUT_TABS); webapp.main.input_tabs draws it
 FOCUS_KEY = "focus.field"
 PENDING_KEY = "details.pending"
 GROUPS = ("boundary", "quality", "methods", "interpretation", "verification")
@@ -34,10 +34,10 @@ def apply_pending(state) -> None:
         state[k(name)] = value
 
 
-def go_to(target: Target, tab_labels: dict[str, str]) -> None:
+def go_to(target: Target) -> None:
     """Button callback: switch to the field's tab, open its expander, remember what to focus."""
     state = st.session_state
-    state[TABS_KEY] = tab_labels[target.tab]
+    state[TABS_KEY] = target.tab
     if target.group:
         state[f"exp.{target.group}"] = True
     state[FOCUS_KEY] = target.field

@@ -24,11 +24,13 @@ from . import (
     details_view,
     results_view,
     session,
+    upload_box,
     widgets,
     workspace,
     workspace_view,
 )
 from .catalog import Catalog
+from .readiness import INPUT_TABS
 from .compute import calculate, fingerprint
 from .downloads import safe_filename, study_json, template_bom
 from .state import StudyForm, build_bom, form_with_bom, load_saved
@@ -92,7 +94,7 @@ CONFIRM_NEW = "confirm.new"
 def _reset(catalog: Catalog) -> None:
     session.push_form(st.session_state, new_form(catalog))
     st.session_state.pop("outcome", None)
-    st.session_state.pop("upload.report", None)
+    upload_box.clear(st.session_state)
     st.session_state.pop(CONFIRM_NEW, None)
 
 
@@ -113,7 +115,7 @@ def _cancel_new() -> None:
 def _load_example(catalog: Catalog) -> None:
     session.push_form(st.session_state, example_form(catalog))
     st.session_state.pop("outcome", None)
-    st.session_state.pop("upload.report", None)
+    upload_box.clear(st.session_state)
 
 
 def _load_study(catalog: Catalog) -> None:
@@ -217,6 +219,27 @@ def issue_summary(t: Texts, issues) -> None:
         st.markdown("\n".join(t.capped(lines)))
 
 
+TAB = details_view.TABS_KEY  # the input tab shown (one of INPUT_TABS), kept across reruns and languages
+
+
+def _on_tab(widget: str, labels: list[str]) -> None:
+    state = st.session_state
+    if state.get(widget) in labels:
+        state[TAB] = INPUT_TABS[labels.index(state[widget])]
+
+
+def input_tabs(t: Texts):
+    """The input tabs, tracked: the one the user is on stays open through an upload, a rerun that
+    adds a problem list above the tabs, or a language switch (one widget per language, as in
+    webapp.widgets, since Streamlit remembers the tab by its label)."""
+    state = st.session_state
+    labels = list(details_view.tab_labels(t).values())  # in INPUT_TABS order
+    widget = widgets.widget_key(TAB, t.language)
+    current = state.get(TAB) if state.get(TAB) in INPUT_TABS else INPUT_TABS[0]
+    state[widget] = labels[INPUT_TABS.index(current)]
+    return st.tabs(labels, key=widget, on_change=_on_tab, args=(widget, labels))
+
+
 def main() -> None:
     st.set_page_config(page_title="GBA 产品碳足迹 · Product Carbon Footprint", page_icon=":material/eco:", layout="wide")
     state = st.session_state
@@ -260,7 +283,7 @@ def main() -> None:
     shown_issues = [i for i in live_issues if i.section != "bom"]
     if shown_issues:
         issue_summary(t, shown_issues)
-    tabs = st.tabs(list(details_view.tab_labels(t).values()), key=details_view.TABS_KEY, on_change="rerun")
+    tabs = input_tabs(t)
     with tabs[0]:
         bom_editor.product_tab(t, live_issues)
     with tabs[1]:

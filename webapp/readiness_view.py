@@ -40,7 +40,7 @@ def readiness_section(outcome, t: Texts) -> None:
                     key=f"ready.go.{number}",
                     help=t("ready.go_help", where=where),
                     on_click=details_view.go_to,
-                    args=(item.target, labels),
+                    args=(item.target,),
                     icon=":material/edit:",
                     width="stretch",
                 )

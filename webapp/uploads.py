@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from footprint import bom_io
+from footprint.activity_suggestions import UnknownActivityMessages
 from footprint.bom import parse_stage
 from footprint.errors import FootprintError, InputError, RowIssue
 from footprint.units import format_number, parse_number, parse_quantity
 
 from .catalog import SECTION_STAGE, SECTIONS, SITE_ELECTRICITY, Catalog
-from .state import GRID_COLUMNS, StudyForm, clean_row, form_with_bom
+from .state import GRID_COLUMNS, StudyForm, clean_row, form_with_bom, is_blank
 
 HEADER_FIELDS = {"product", "declared_unit", "mass_kg_per_piece"}
+MODES = ("append", "replace")  # what an upload does to the lines already in the form
 
 
 @dataclass
@@ -46,11 +48,24 @@ def _fallback_header(form: StudyForm) -> dict[str, str]:
 
 
 def read_upload(data: bytes, filename: str, form: StudyForm, catalog: Catalog) -> UploadResult:
-    """The form with the uploaded BOM's lines, and the file's problems when it has any.
+    """The form with the uploaded BOM's lines, and every problem of the file at once.
 
     A file without product / declared unit keys takes them from the form. A file with bad rows
-    is loaded as typed (see the module docstring) when its table can be read at all.
+    is loaded as typed (see the module docstring) when its table can be read at all. Activity
+    ids the dataset does not hold are problems too, each with its "did you mean" suggestions,
+    also in rows that have other problems.
     """
+    result = _read(data, filename, form, catalog)
+    unknown = unknown_activities(data, filename, catalog.dataset)
+    known = {(issue.row, issue.line_id, issue.field) for issue in result.issues}
+    result.issues = sorted(
+        result.issues + [issue for issue in unknown if (issue.row, issue.line_id, issue.field) not in known],
+        key=lambda issue: (issue.row is not None, issue.row or 0),
+    )
+    return result
+
+
+def _read(data: bytes, filename: str, form: StudyForm, catalog: Catalog) -> UploadResult:
     try:
         bom = bom_io.read_bom(data, filename)
     except InputError as error:
@@ -68,6 +83,31 @@ def read_upload(data: bytes, filename: str, form: StudyForm, catalog: Catalog) -
         meta, raw = table
         return UploadResult(form=form_with_raw_rows(form, raw, catalog, meta), issues=list(issues), lines=len(raw))
     return _loaded(form, bom, catalog, keep_product=False)
+
+
+def unknown_activities(data: bytes, filename: str, dataset) -> list[RowIssue]:
+    """The file's activity ids the dataset does not hold, by file row (JSON: by line id), each
+    with the dataset's "did you mean" message (no command-line hint: the page is the tool)."""
+    messages = UnknownActivityMessages(dataset)
+    try:
+        table = bom_io.read_table(data, filename)
+        typed = [(row.number, _text(row.values.get("id")), _text(row.values.get("activity_id"))) for row in table.rows]
+    except InputError:  # a JSON BOM (or an unreadable file, whose problem is already listed)
+        try:
+            bom = bom_io.read_bom(data, filename)
+        except InputError:
+            return []
+        typed = [(None, line.id, line.activity_id or "") for _, line, _ in bom.flat_lines()]
+    issues = []
+    for row, line_id, activity in typed:
+        if activity and not dataset.has_activity(activity):
+            message, message_zh = messages(activity)
+            issues.append(RowIssue(message, message_zh, row=row, line_id=line_id or None, field="activity_id", value=activity))
+    return issues
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
 
 
 def _loaded(form: StudyForm, bom, catalog: Catalog, keep_product: bool) -> UploadResult:
@@ -152,3 +192,66 @@ def form_with_raw_rows(form: StudyForm, raw: list[dict[str, str]], catalog: Cata
         values.pop("grid")
     data.update(values)
     return StudyForm.from_dict(data)
+
+
+# ------------------------------------------------------------------------------ append / replace
+
+
+def has_lines(form: StudyForm) -> bool:
+    """Whether the form has lines an upload could overwrite (a non-blank grid row)."""
+    return any(not is_blank(row) for rows in form.rows.values() for row in rows)
+
+
+def _fresh_id(line_id: str, used: set[str]) -> str:
+    number = 2
+    while f"{line_id}-{number}" in used:
+        number += 1
+    return f"{line_id}-{number}"
+
+
+def merge_upload(current: StudyForm, loaded: StudyForm, mode: str) -> tuple[StudyForm, list[tuple[str, str]]]:
+    """What the form becomes after an upload, and the uploaded ids that were renamed.
+
+    ``replace``: the uploaded form (lines, product and declared unit from the file). ``append``:
+    the current form with the file's lines after its own; an uploaded id already used in the form
+    gets a fresh one (``AL`` → ``AL-2``, also where the file's lines name it as parent); the
+    file's site electricity fills the form's when that is empty, else it is added as a line of
+    the energy grid; an empty product name is taken from the file; nothing else changes.
+    """
+    if mode == "replace" or not has_lines(current) and not current.electricity_amount:
+        return loaded, []
+    used = {(row.get("id") or "").strip() for rows in current.rows.values() for row in rows} - {""}
+    uploaded = [(row.get("id") or "").strip() for rows in loaded.rows.values() for row in rows]
+    taken = used | set(uploaded)
+    renamed: dict[str, str] = {}
+    for line_id in uploaded:
+        if line_id and line_id in used and line_id not in renamed:
+            renamed[line_id] = _fresh_id(line_id, taken)
+            taken.add(renamed[line_id])
+    data = current.to_dict()
+    for section in SECTIONS:
+        added = []
+        for row in loaded.rows.get(section, []):
+            row = dict(row)
+            for column in ("id", "parent"):
+                if column in row and row[column].strip() in renamed:
+                    row[column] = renamed[row[column].strip()]
+            added.append(row)
+        data["rows"][section] = [*current.rows.get(section, []), *added]
+    if loaded.electricity_amount:
+        if not current.electricity_amount:
+            for key in ("electricity_amount", "electricity_unit", "electricity_basis", "electricity_data_type"):
+                data[key] = getattr(loaded, key)
+        else:
+            data["rows"]["energy"].append(
+                {
+                    "activity_id": SITE_ELECTRICITY,
+                    "amount": format_number(loaded.electricity_amount),
+                    "unit": loaded.electricity_unit,
+                    "data_type": loaded.electricity_data_type,
+                    "description": "site electricity",
+                }
+            )
+    if not (current.product_name or current.product_name_zh) and loaded.product_name:
+        data["product_name"] = loaded.product_name
+    return StudyForm.from_dict(data), list(renamed.items())

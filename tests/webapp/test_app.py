@@ -365,6 +365,106 @@ def test_markdown_in_a_header_cell_and_a_file_name_is_shown_literally(engine):
     at = new_app("en")
     at.file_uploader(key="upload.bom").set_value(("[f](http://e.x).csv", text.encode(), "text/csv")).run()
     assert not at.exception
-    shown = texts(at.success) + texts(at.caption)
-    assert "\\!\\[i\\]\\(http" in shown and "\\[f\\]\\(http" in shown
+    # an unknown column: the mapping step names it, literally
+    labels = " ".join(box.label for box in at.selectbox)
+    assert "\\!\\[i\\]\\(http" in labels and "](http" not in labels
+    assert "\\[f\\]\\(http" in texts(at.markdown)
+    at.button(key="map.add").click().run()
+    shown = texts(at.success) + texts(at.caption) + texts(at.markdown)
+    assert "\\[f\\]\\(http" in texts(at.success)
     assert "](http" not in shown
+    assert [r["activity_id"] for r in at.session_state["base.materials"]] == ["STEEL-BOF-CN"]
+
+
+TWO_LINES = [
+    {"id": "AL", "activity_id": "AL-EXTR-GBA", "amount": "0.3", "unit": "kg", "stage": "raw_materials"},
+    {"id": "BOX", "activity_id": "PAPER-CORR-CN", "amount": "40", "unit": "g", "stage": "packaging"},
+]
+SECOND_FILE = b"""id,activity_id,amount,unit,stage
+AL,CU-CATH-CN,0.05,kg,raw_materials
+SCREW,STEEL-BOF-CN,0.01,kg,purchased_parts
+"""
+
+
+def _typed_two_lines():
+    at = _fill_product(new_app("en"), name="Typed bracket")
+    edit_grid(at, "materials", added=TWO_LINES)
+    at.session_state["tab"] = "materials"  # the user is on the materials tab
+    return at.run()
+
+
+def _upload(at, name, data):
+    at.file_uploader(key="upload.bom").set_value((name, data, "text/csv")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_upload_appends_by_default_renames_colliding_ids_and_stays_on_the_tab(engine):
+    at = _typed_two_lines()
+    assert at.radio(key=bound(at, "upload.mode")).value == "append"
+    _upload(at, "second.csv", SECOND_FILE)
+    rows = at.session_state["base.materials"]
+    assert [(r["id"], r["activity_id"]) for r in rows] == [("AL", "AL-EXTR-GBA"), ("BOX", "PAPER-CORR-CN"), ("AL-2", "CU-CATH-CN"), ("SCREW", "STEEL-BOF-CN")]
+    assert at.text_input(key="f.product_name").value == "Typed bracket"
+    shown = texts(at.success)
+    assert "Added 2 lines from second\\.csv after the 2 lines" in shown and "AL → AL\\-2" in shown  # user text escaped
+    assert at.session_state["tab"] == "materials" and at.session_state["tab@en"] == "② Materials & parts"
+    calculate(at)
+    assert outcome(at).ok and len(outcome(at).result.lines) == 4
+
+
+def test_upload_replaces_when_asked_and_undo_restores_the_form_exactly(engine):
+    from webapp.session import current_rows
+
+    at = _typed_two_lines()
+    before = current_rows(at.session_state, "materials"), at.text_input(key="f.product_name").value
+    assert len(before[0]) == 2
+    at.radio(key=bound(at, "upload.mode")).set_value("replace").run()
+    _upload(at, "second.csv", SECOND_FILE)
+    assert [r["id"] for r in at.session_state["base.materials"]] == ["AL", "SCREW"]
+    assert "Replaced the form's lines with 2 lines" in texts(at.success)
+    at.button(key="upload.undo_button").click().run()
+    assert (current_rows(at.session_state, "materials"), at.text_input(key="f.product_name").value) == (before[0], before[1])
+    assert "was undone" in texts(at.info)
+    assert not [b for b in at.button if b.key == "upload.undo_button"]
+    assert at.session_state["tab"] == "materials"
+
+
+def test_upload_lists_every_problem_at_once_with_suggestions_and_no_command_line_hint(engine):
+    at = new_app("en")
+    at.session_state["tab"] = "materials"
+    _upload(at, "bad.csv", BAD_CSV.replace(b"NO-SUCH-ACTIVITY", b"AL-EXTR").replace(b"0.3,kg,raw_materials,secondary,,fine", b"0.3,kg,raw_materials,secondary,,fine\nTYPO,,PP-GAB,-1,kg,,,,"))
+    warning = texts(at.warning).replace("\\", "")  # as read on the page (markdown escapes removed)
+    assert "data row 2" in warning and "negative" in warning  # parse problems...
+    assert "did you mean AL-EXTR-GBA" in warning  # ...and unknown ids, in the same list
+    assert "did you mean PP-GBA" in warning  # also in a row with another problem
+    assert "footprint " not in warning
+    assert at.session_state["tab"] == "materials"
+
+
+ERP_CSV = "物料名称,用量,单位,备注\n铝型材,0.3,kg,框架\n瓦楞纸箱,40,g,包装\n".encode()
+
+
+def test_an_erp_export_is_mapped_with_suggested_activities_and_the_mapping_remembered(engine):
+    at = _typed_two_lines()
+    _upload(at, "erp.csv", ERP_CSV)
+    from webapp.session import current_rows
+
+    assert len(current_rows(at.session_state, "materials")) == 2  # nothing added before the mapping is confirmed
+    assert [at.session_state[f"map.{at.session_state['upload.pending']['id']}.{i}"] for i in range(4)] == ["material", "amount", "unit", "description"]
+    suggestions = next(df.value for df in at.dataframe if "name" in df.value.columns)
+    assert list(suggestions["name"]) == ["铝型材 · 框架", "瓦楞纸箱 · 包装"] or list(suggestions["name"]) == ["铝型材", "瓦楞纸箱"]
+    assert list(suggestions["use"]) == [True, True] and suggestions["activity_id"][1] == "PAPER-CORR-CN"
+    assert "check each one" in texts(at.markdown)
+    at.button(key="map.add").click().run()
+    rows = at.session_state["base.materials"]
+    assert [(r["id"], r["amount"], r["unit"], r["description"]) for r in rows[2:]] == [("M1", "0.3", "kg", "铝型材 · 框架"), ("M2", "40", "g", "瓦楞纸箱 · 包装")]
+    assert rows[3]["activity_id"] == "PAPER-CORR-CN" and rows[2]["activity_id"] == suggestions["activity_id"][0]
+    # the next file with the same headers is offered the same mapping
+    at.session_state["upload.mappings"] = {k: ["material", "ignore", "unit", "amount"] for k in at.session_state["upload.mappings"]}
+    _upload(at, "erp2.csv", ERP_CSV + b"x,1,kg,\n")
+    pending_id = at.session_state["upload.pending"]["id"]
+    assert [at.session_state[f"map.{pending_id}.{i}"] for i in range(4)] == ["material", "ignore", "unit", "amount"]
+    assert "last file with these columns" in texts(at.caption)
+    at.button(key="map.cancel").click().run()
+    assert len(current_rows(at.session_state, "materials")) == 4

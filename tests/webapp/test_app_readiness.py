@@ -38,7 +38,7 @@ def test_new_study_becomes_eligible_through_the_checklist():
     buttons = [b for b in at.button if b.key and b.key.startswith("ready.go.")]
     assert buttons, "the readiness tab lists things to do"
     buttons[0].click().run()  # boundary (blocking): opens the details tab at its expander
-    assert at.session_state["tabs.input"] == "⑤ Label details"
+    assert at.session_state["tab"] == "details" and at.session_state["tab@en"] == "⑤ Label details"
     assert at.session_state["exp.boundary"] is True
 
     at.text_input(key="f.boundary_diagram_ref").input("Report R1, figure 1").run()

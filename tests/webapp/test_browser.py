@@ -256,3 +256,59 @@ def test_enter_a_bom_see_total_and_label_download_study(server, tmp_path):
         for path in shots.taken:
             shutil.copy2(path, SCREENSHOTS / path.name)
     assert elapsed < 60, f"the browser test took {elapsed:.0f} s"
+
+
+def test_type_two_lines_append_a_file_and_map_an_erp_export(server, tmp_path):
+    """Two typed lines, a BOM file appended (staying on the tab), then an ERP export whose columns
+    are mapped and whose activities are suggested from the material names: all lines in the grid."""
+    sync_playwright = _playwright()
+    started = time.monotonic()
+    second = tmp_path / "second.csv"
+    second.write_text("id,activity_id,amount,unit,stage\nA1,CU-CATH-CN,0.05,kg,raw_materials\n", encoding="utf-8")
+    erp = tmp_path / "erp.csv"
+    erp.write_text("物料名称,用量,单位,备注\n铝型材,0.3,kg,框架\n瓦楞纸箱,40,g,包装\n", encoding="utf-8")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, viewport={"width": 1440, "height": 1500}
+        )
+        try:
+            page = context.new_page()
+            page.goto(server)
+            idle(page, 90_000)
+            page.locator("[data-testid=stRadio] label").filter(has_text="English").click()
+            idle(page)
+            page.get_by_role("tab", name=EN["materials"]).click()
+            idle(page)
+            for query, activity in (("铝挤压", "AL-EXTR-GBA"), ("corrugated", "PAPER-CORR-CN")):
+                page.get_by_role("textbox", name="Search by Chinese or English name").fill(query)
+                commit(page)
+                page.locator("[data-testid=stSelectbox]:visible").filter(has_text="Activity (").click()
+                page.get_by_role("option").filter(has_text=activity).first.click()
+                idle(page)
+                page.get_by_role("spinbutton", name="Amount", exact=True).fill("1")
+                commit(page)
+                page.get_by_role("button", name="Add line").click()
+                idle(page)
+            uploader = page.get_by_test_id("stTabs").get_by_test_id("stFileUploaderDropzoneInput")
+            assert page.get_by_role("radio", name="Append to the lines").is_checked()
+            uploader.set_input_files(str(second))
+            idle(page)
+            page.get_by_text("Added 1 lines from second.csv after the 2 lines").wait_for(timeout=10_000)
+            assert page.get_by_role("tab", name=EN["materials"]).get_attribute("aria-selected") == "true"  # still on the tab
+
+            uploader.set_input_files(str(erp))
+            idle(page)
+            page.get_by_text("is not in the BOM layout").wait_for(timeout=10_000)
+            assert page.get_by_text("check each one").is_visible()
+            page.get_by_role("button", name="Add the lines").click()
+            idle(page)
+            page.get_by_text("Added 2 lines from erp.csv after the 3 lines").wait_for(timeout=10_000)
+            assert page.get_by_role("tab", name=EN["materials"]).get_attribute("aria-selected") == "true"
+            grid = page.locator("[data-testid=stDataFrame]:visible").filter(has=page.locator("[role=grid]")).last
+            rows = int(grid.locator("[role=grid]").first.get_attribute("aria-rowcount"))
+            assert rows - 2 == 5, rows  # header row and "add row" + 2 typed + 1 appended + 2 mapped
+        finally:
+            context.close()
+    elapsed = time.monotonic() - started
+    print(f"upload and mapping {elapsed:.1f} s")
+    assert elapsed < 60, f"the browser test took {elapsed:.0f} s"

@@ -1,0 +1,81 @@
+"""Uploads appended to or replacing the form's lines, and every problem of a file at once
+(webapp.uploads)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from webapp.catalog import Catalog
+from webapp.state import StudyForm
+from webapp.uploads import has_lines, merge_upload, read_upload, unknown_activities
+
+FILE = b"""# product: Lamp
+# declared_unit: 1 piece
+# mass_kg_per_piece: 0.1
+id,parent,activity_id,amount,unit,stage
+A,,AL-EXTR-GBA,0.3,kg,raw_materials
+H,,,1,piece,purchased_parts
+H1,H,PP-PART-GBA,0.02,kg,
+E,,ELEC-SITE,0.5,kWh,manufacturing_energy
+"""
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    from webapp.config import engine_for
+
+    return Catalog(engine_for(None))
+
+
+def _form(**rows) -> StudyForm:
+    return StudyForm.from_dict({"product_name": "Typed", "rows": rows})
+
+
+def test_append_keeps_the_typed_lines_and_renames_colliding_ids(catalog):
+    current = _form(materials=[{"id": "A", "activity_id": "CU-CATH-CN", "amount": "1", "unit": "kg"}, {"id": "H", "activity_id": "STEEL-BOF-CN", "amount": "2", "unit": "kg"}])
+    loaded = read_upload(FILE, "lamp.csv", current, catalog).form
+    merged, renamed = merge_upload(current, loaded, "append")
+    assert renamed == [("A", "A-2"), ("H", "H-2")]
+    rows = merged.rows["materials"]
+    assert [(r["id"], r["parent"], r["activity_id"]) for r in rows] == [
+        ("A", "", "CU-CATH-CN"),
+        ("H", "", "STEEL-BOF-CN"),
+        ("A-2", "", "AL-EXTR-GBA"),
+        ("H-2", "", ""),
+        ("H1", "H-2", "PP-PART-GBA"),  # the child follows its renamed parent
+    ]
+    assert merged.product_name == "Typed" and merged.electricity_amount == 0.5  # the form had no electricity
+
+
+def test_append_adds_the_file_electricity_as_a_line_when_the_form_has_its_own(catalog):
+    current = StudyForm.from_dict({**_form(materials=[{"id": "X", "activity_id": "CU-CATH-CN", "amount": "1", "unit": "kg"}]).to_dict(), "electricity_amount": 2.0})
+    merged, _ = merge_upload(current, read_upload(FILE, "lamp.csv", current, catalog).form, "append")
+    assert merged.electricity_amount == 2.0
+    assert [(r["activity_id"], r["amount"]) for r in merged.rows["energy"]] == [("ELEC-SITE", "0.5")]
+
+
+def test_replace_and_an_empty_form_take_the_file_as_it_is(catalog):
+    current = _form(materials=[{"id": "A", "activity_id": "CU-CATH-CN", "amount": "1", "unit": "kg"}])
+    loaded = read_upload(FILE, "lamp.csv", current, catalog).form
+    assert merge_upload(current, loaded, "replace") == (loaded, [])
+    empty = StudyForm()
+    assert not has_lines(empty) and has_lines(current)
+    assert merge_upload(empty, loaded, "append") == (loaded, [])
+
+
+def test_unknown_activities_are_listed_with_suggestions_also_in_bad_rows(catalog):
+    data = b"# product: P\n# declared_unit: 1 kg\nid,activity_id,amount,unit\nA,AL-EXTR,-1,kg\nB,PP-GAB,1,kg\nC,STEEL-BOF-CN,1,T\n"
+    result = read_upload(data, "bad.csv", StudyForm(), catalog)
+    located = [(i.row, i.field) for i in result.issues]
+    assert located == [(1, "amount"), (1, "activity_id"), (2, "activity_id"), (3, "unit")]
+    messages = [i.message for i in result.issues if i.field == "activity_id"]
+    assert "did you mean AL-EXTR-GBA" in messages[0] and "did you mean PP-GBA" in messages[1]
+    assert all("footprint " not in i.message + i.message_zh for i in result.issues)
+
+
+def test_unknown_activities_of_a_json_bom_by_line_id(catalog):
+    data = json.dumps({"product": "P", "declared_unit": {"quantity": 1, "unit": "kg"}, "lines": [{"id": "A", "activity_id": "PP-GAB", "amount": 1, "unit": "kg"}]}).encode()
+    (issue,) = unknown_activities(data, "bom.json", catalog.dataset)
+    assert (issue.row, issue.line_id, issue.value) == (None, "A", "PP-GAB") and "PP-GBA" in issue.message
