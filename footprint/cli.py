@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "footprint.commands.registry",
     "footprint.commands.report",
     "footprint.commands.export",
+    "footprint.commands.pact_host",
+    "footprint.commands.pact_client",
 )
 
 

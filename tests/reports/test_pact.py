@@ -13,26 +13,14 @@ import pytest
 
 from footprint.errors import FootprintError, InputError
 
-REPO = Path(__file__).resolve().parents[2]
-PACT_DIR = REPO / ".." / "shared" / "reference" / "pact-v3"
+from ..pact_schema import PACT_DIR, schema_validator
+
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
 @pytest.fixture(scope="module")
 def pact_validator():
-    """The ProductFootprint schema of the PACT 3.0 OpenAPI file, $refs resolved by `referencing`."""
-    spec_file = PACT_DIR / "openapi.yaml"
-    if not spec_file.is_file():
-        pytest.skip(f"PACT v3 specification not found at {PACT_DIR.resolve()} (kept outside the repository)")
-    import yaml
-    from jsonschema import Draft202012Validator, FormatChecker
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT202012
-
-    spec = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
-    uri = "urn:pact:openapi:3"
-    registry = Registry().with_resource(uri, Resource.from_contents(spec, default_specification=DRAFT202012))
-    return Draft202012Validator({"$ref": f"{uri}#/components/schemas/ProductFootprint"}, registry=registry, format_checker=FormatChecker())
+    return schema_validator("ProductFootprint")
 
 
 def assert_valid(validator, document: dict) -> None:

@@ -172,3 +172,28 @@ class KeyRow(Base):
     replaced_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PactEventRow(Base):
+    """A PACT CloudEvent this registry's PACT host received or sent (``footprint.pact_host.events``).
+
+    One row per (direction, source, event id): CloudEvents are unique by source and id, so a
+    redelivered event is stored (and answered) once.
+    """
+
+    __tablename__ = "pact_events"
+    __table_args__ = (
+        UniqueConstraint("direction", "source", "event_id"),
+        CheckConstraint("direction IN ('received', 'sent')", name="direction"),
+        Index(None, "request_event_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    direction: Mapped[str] = mapped_column(String(10))
+    event_id: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(500))
+    type: Mapped[str] = mapped_column(String(100))
+    client_id: Mapped[str] = mapped_column(String(200))  # who posted it to us, or whom we sent it to
+    request_event_id: Mapped[str | None] = mapped_column(String(200), nullable=True)  # what a fulfilled/rejected event answers
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    body: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,125 @@
+"""Who may connect to the host: a small JSON credentials file.
+
+```json
+{
+  "token_lifetime_s": 3600,
+  "clients": [
+    {"id": "buyer-co", "secret_sha256": "<sha256 hex of the secret>",
+     "scopes": ["footprint:list", "footprint:read"],
+     "reply_to": {"url": "https://pact.buyer.example", "client_id": "supplier-co", "client_secret": "…"}}
+  ]
+}
+```
+
+* Secrets are stored as SHA-256 hex digests, compared in constant time. They must be random
+  (``openssl rand -hex 32``): a plain hash is enough for a 256-bit random secret, not for a
+  password.
+* ``scopes`` are the spec's ``footprint:list`` and ``footprint:read`` (default: both). Any
+  authenticated client may post events.
+* ``reply_to`` (optional) is the client's own PACT host: where the answer to its
+  ``RequestCreatedEvent`` is posted, with the credentials *that* host gave us. Because the file
+  holds such secrets, it must not be readable by group or others (``chmod 600``), as for signing
+  keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..user_json import read_json
+from .errors import CredentialsError
+
+SCOPES = ("footprint:list", "footprint:read")
+DEFAULT_TOKEN_LIFETIME_S = 3600
+
+
+def secret_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ReplyTo:
+    """A client's own host, and how we authenticate there."""
+
+    url: str
+    client_id: str
+    client_secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Client:
+    id: str
+    secret_sha256: str = field(repr=False)
+    scopes: tuple[str, ...] = SCOPES
+    reply_to: ReplyTo | None = None
+
+    def check_secret(self, secret: str) -> bool:
+        return hmac.compare_digest(secret_digest(secret), self.secret_sha256)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    clients: Mapping[str, Client]
+    token_lifetime_s: int = DEFAULT_TOKEN_LIFETIME_S
+
+    def authenticate(self, client_id: str, secret: str) -> Client | None:
+        """The client when id and secret match, else None (the same time is spent either way)."""
+        client = self.clients.get(client_id)
+        if client is None:
+            hmac.compare_digest(secret_digest(secret), "0" * 64)
+            return None
+        return client if client.check_secret(secret) else None
+
+
+def _client(data: Any, index: int) -> Client:
+    where = f"clients[{index}]"
+    if not isinstance(data, Mapping):
+        raise CredentialsError(f"{where} must be an object")
+    client_id, digest = data.get("id"), str(data.get("secret_sha256", "")).lower()
+    if not isinstance(client_id, str) or not client_id.strip():
+        raise CredentialsError(f"{where}.id must be a non-empty string")
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise CredentialsError(f"{where}.secret_sha256 must be 64 hex digits (sha256 of the secret)")
+    scopes = data.get("scopes", list(SCOPES))
+    if not isinstance(scopes, list) or any(s not in SCOPES for s in scopes):
+        raise CredentialsError(f"{where}.scopes must be a list of {', '.join(SCOPES)}")
+    reply = data.get("reply_to")
+    reply_to = None
+    if reply is not None:
+        if not isinstance(reply, Mapping) or not all(isinstance(reply.get(k), str) and reply.get(k) for k in ("url", "client_id", "client_secret")):
+            raise CredentialsError(f"{where}.reply_to needs url, client_id and client_secret (strings)")
+        reply_to = ReplyTo(reply["url"].rstrip("/"), reply["client_id"], reply["client_secret"])
+    return Client(client_id, digest, tuple(scopes), reply_to)
+
+
+def credentials_from_data(data: Any) -> Credentials:
+    if not isinstance(data, Mapping) or not isinstance(data.get("clients"), list):
+        raise CredentialsError("the credentials file must be an object with a 'clients' list")
+    clients = [_client(item, i) for i, item in enumerate(data["clients"])]
+    ids = [c.id for c in clients]
+    if len(set(ids)) != len(ids):
+        raise CredentialsError("client ids in the credentials file must be unique")
+    lifetime = data.get("token_lifetime_s", DEFAULT_TOKEN_LIFETIME_S)
+    if not isinstance(lifetime, int) or isinstance(lifetime, bool) or not 1 <= lifetime <= 86400:
+        raise CredentialsError("token_lifetime_s must be a whole number of seconds from 1 to 86400")
+    return Credentials({c.id: c for c in clients}, lifetime)
+
+
+def load_credentials(path: str | Path) -> Credentials:
+    """Read the credentials file; refuses one that group or others may read."""
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+        raw = path.read_bytes()
+    except OSError as error:
+        raise CredentialsError(f"cannot read the credentials file {path}: {error.strerror}") from None
+    if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise CredentialsError(f"{path} holds secrets but group or others may access it: chmod 600 {path}")
+    return credentials_from_data(read_json(raw, path.name))

@@ -1,0 +1,157 @@
+"""PACT CloudEvents (structured JSON mode): checking an incoming event, and the stored event log.
+
+Incoming events are read with the project's safe JSON reader and checked for what the spec
+requires of each of the four types (the BaseEvent fields, then the type's ``data``); a bad event
+is ``400 BadRequest``, as the spec asks ("MUST validate the event and return 4xx"). Every accepted
+event, and every event the host sends, is stored in the registry database (table
+``pact_events``, migration 0004), once per (direction, source, id): a redelivered request is
+stored and answered once.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..certification.registry.models import PactEventRow
+from ..certification.registry.store import check_schema, make_engine, registry_url
+from ..errors import InputError
+from ..user_json import read_json
+from .errors import BadRequest
+from .filters import Criteria, parse_time
+
+PREFIX = "org.wbcsd.pact.ProductFootprint."
+REQUEST_CREATED = PREFIX + "RequestCreatedEvent.3"
+REQUEST_FULFILLED = PREFIX + "RequestFulfilledEvent.3"
+REQUEST_REJECTED = PREFIX + "RequestRejectedEvent.3"
+PUBLISHED = PREFIX + "PublishedEvent.3"
+TYPES = (REQUEST_CREATED, REQUEST_FULFILLED, REQUEST_REJECTED, PUBLISHED)
+MAX_EVENT_BYTES = 10 * 2**20
+ERROR_CODES = ("BadRequest", "AccessDenied", "TokenExpired", "NotFound", "InternalError", "NotImplemented")
+
+
+def _text(data: Mapping[str, Any], name: str, where: str = "") -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"{where}{name} must be a non-empty string")
+    return value
+
+
+def request_criteria(data: Mapping[str, Any]) -> Criteria:
+    """The filter criteria of a RequestCreatedEvent's data (also the older ``pf.productIds`` form)."""
+    items = [(k, v) for k, v in data.items() if k not in ("comment", "pf")]
+    pf = data.get("pf")
+    if isinstance(pf, Mapping) and isinstance(pf.get("productIds"), list):
+        items.append(("productId", pf["productIds"]))
+    return Criteria.parse(items)
+
+
+def check_event(event: Any) -> dict[str, Any]:
+    """The event when it is a well-formed PACT v3 CloudEvent, else :class:`BadRequest`."""
+    if not isinstance(event, Mapping):
+        raise BadRequest("the event must be a JSON object (CloudEvents structured mode)")
+    kind = _text(event, "type")
+    if kind not in TYPES:
+        raise BadRequest(f"unknown event type {kind!r} (expected one of {', '.join(TYPES)})")
+    if event.get("specversion") != "1.0":
+        raise BadRequest("specversion must be '1.0'")
+    for name in ("id", "source"):
+        _text(event, name)
+    parse_time(_text(event, "time"), "time")
+    data = event.get("data")
+    if not isinstance(data, Mapping):
+        raise BadRequest("data must be an object")
+    if kind == REQUEST_CREATED:
+        request_criteria(data)
+    elif kind == REQUEST_FULFILLED:
+        _text(data, "requestEventId", "data.")
+        pfs = data.get("pfs")
+        if not isinstance(pfs, list) or not pfs or not all(isinstance(p, Mapping) and isinstance(p.get("id"), str) and isinstance(p.get("pcf"), Mapping) for p in pfs):
+            raise BadRequest("data.pfs must be a non-empty list of ProductFootprint objects")
+    elif kind == REQUEST_REJECTED:
+        _text(data, "requestEventId", "data.")
+        error = data.get("error")
+        if not isinstance(error, Mapping) or error.get("code") not in ERROR_CODES or not isinstance(error.get("message"), str):
+            raise BadRequest(f"data.error must be an Error object (code one of {', '.join(ERROR_CODES)}, message)")
+    else:
+        ids = data.get("pfIds")
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise BadRequest("data.pfIds must be a list of footprint ids")
+    return dict(event)
+
+
+def parse_event(body: bytes) -> dict[str, Any]:
+    if len(body) > MAX_EVENT_BYTES:
+        raise BadRequest(f"the event is larger than {MAX_EVENT_BYTES // 2**20} MB")
+    try:
+        return check_event(read_json(body, "event"))
+    except InputError as error:
+        raise BadRequest(f"the event is not valid JSON: {error}") from None
+
+
+def new_event(kind: str, source: str, data: dict[str, Any]) -> dict[str, Any]:
+    """An event we send: a fresh id, the time now (UTC, whole seconds)."""
+    return {
+        "type": kind,
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": source,
+        "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "data": data,
+    }
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    direction: str
+    client_id: str
+    at: datetime
+    event: dict[str, Any]
+
+
+class EventStore:
+    """The ``pact_events`` table of a registry database (the schema must be current)."""
+
+    def __init__(self, target: str | None = None) -> None:
+        self._engine = make_engine(registry_url(target))
+        check_schema(self._engine)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def add(self, direction: str, event: Mapping[str, Any], client_id: str) -> bool:
+        """Store an event; False when the same (direction, source, id) is already stored."""
+        data = event.get("data") or {}
+        row = PactEventRow(
+            direction=direction,
+            event_id=str(event["id"]),
+            source=str(event["source"]),
+            type=str(event["type"]),
+            client_id=client_id,
+            request_event_id=data.get("requestEventId") if isinstance(data.get("requestEventId"), str) else None,
+            at=datetime.now(timezone.utc),
+            body=json.dumps(event, ensure_ascii=False, sort_keys=True),
+        )
+        try:
+            with Session(self._engine.execution_options(gba_write=True)) as session, session.begin():
+                session.add(row)
+        except IntegrityError:
+            return False
+        return True
+
+    def events(self, kind: str | None = None, direction: str | None = None) -> list[StoredEvent]:
+        query = select(PactEventRow).order_by(PactEventRow.id)
+        if kind:
+            query = query.where(PactEventRow.type == kind)
+        if direction:
+            query = query.where(PactEventRow.direction == direction)
+        with Session(self._engine) as session:
+            return [StoredEvent(r.direction, r.client_id, r.at, json.loads(r.body)) for r in session.execute(query).scalars()]

@@ -1,0 +1,111 @@
+"""Fixtures of the PACT host tests: a registry holding one real certificate, issued for the lamp
+study (tests/study_fixtures.py) after a real verification, its certified study in a folder, and a
+host application over them (FastAPI's TestClient, no server) with an injectable token clock."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ..pact_schema import schema_errors
+from ..certification.conftest import postgres_server, postgres_url  # noqa: F401
+from ..study_fixtures import EVALUATION_DATE, STUDY_DATASET, build_study, market_study_data, study_dataset, study_engine  # noqa: F401
+
+SECRET = "s3cret-buyer-0123456789abcdef"
+HOST_URL = "http://supplier.test"
+ISSUE_DAY = date(2025, 4, 1)
+
+
+class Clock:
+    """A settable clock for tokens (POSIX seconds)."""
+
+    def __init__(self, now: float = 1_750_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def write_credentials(path: Path, clients: list[dict], lifetime: int = 600) -> Path:
+    path.write_text(json.dumps({"token_lifetime_s": lifetime, "clients": clients}), encoding="utf-8")
+    os.chmod(path, 0o600)
+    return path
+
+
+def client_entry(client_id: str, secret: str, **extra) -> dict:
+    from footprint.pact_host.credentials import secret_digest
+
+    return {"id": client_id, "secret_sha256": secret_digest(secret), **extra}
+
+
+@pytest.fixture(scope="session")
+def certified_setup(tmp_path_factory, study_engine):
+    """(registry path, studies folder): the lamp study verified and certified on ISSUE_DAY."""
+    from footprint.certification.clock import FixedClock
+    from footprint.certification.document import BodyFacts
+    from footprint.certification.issue import issue_certificate
+    from footprint.certification.registry import Registry
+    from footprint.certification.signing import SigningKey
+    from footprint.certification.verify import VerifyOptions, verify_study
+
+    root = tmp_path_factory.mktemp("pact-host")
+    studies = root / "studies"
+    studies.mkdir()
+    study = build_study(study_engine, market_study_data())
+    source = root / "lamp.json"
+    source.write_text(study.to_json(), encoding="utf-8")
+    report = verify_study(source, VerifyOptions(dataset_dir=STUDY_DATASET, verification_date=ISSUE_DAY))
+    target = str(root / "registry.sqlite")
+    with Registry.open(target, clock=FixedClock(ISSUE_DAY)) as registry:
+        body = BodyFacts(id="CBTEST", name="Test Certification Ltd.", name_zh="测试认证有限公司")
+        issued = issue_certificate(registry, report, SigningKey.generate(), body, "tester", out_dir=studies, stem="lamp")
+    return target, studies, issued.record.number
+
+
+@pytest.fixture
+def token_clock():
+    return Clock()
+
+
+@pytest.fixture
+def host(certified_setup, tmp_path, token_clock):
+    """A host app over the certified registry; yields (TestClient, HostState)."""
+    from fastapi.testclient import TestClient
+
+    from footprint.certification.clock import FixedClock
+    from footprint.certification.registry import Registry
+    from footprint.pact_host.app import HostState, create_app
+    from footprint.pact_host.catalogue import Catalogue
+    from footprint.pact_host.credentials import load_credentials
+    from footprint.pact_host.events import EventStore
+    from footprint.pact_host.tokens import TokenStore
+
+    target, studies, _ = certified_setup
+    credentials = load_credentials(
+        write_credentials(
+            tmp_path / "clients.json",
+            [client_entry("buyer", SECRET), client_entry("lister", SECRET, scopes=["footprint:list"])],
+        )
+    )
+    registry = Registry.open(target, clock=FixedClock(date(2025, 6, 30)))
+    events = EventStore(target)
+    state = HostState(Catalogue(registry, studies, STUDY_DATASET), credentials, TokenStore(credentials.token_lifetime_s, token_clock), events)
+    with TestClient(create_app(state), base_url=HOST_URL) as client:
+        yield client, state
+    events.close()
+    registry.close()
+
+
+def token_for(client, client_id: str = "buyer", secret: str = SECRET) -> str:
+    response = client.post("/auth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def assert_schema(pointer: str, document) -> None:
+    errors = schema_errors(pointer, document)
+    assert not errors, "\n".join(errors)

@@ -1,0 +1,141 @@
+"""Events: checked against the spec, stored once, and a request answered asynchronously between
+two real hosts (uvicorn servers in threads on free 127.0.0.1 ports): the buyer's host receives the
+supplier's RequestFulfilledEvent, whose footprints validate against the spec."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+
+from .conftest import SECRET, STUDY_DATASET, Clock, assert_schema, client_entry, token_for, write_credentials
+
+def _event(kind: str, data: dict, event_id: str = "req-1") -> dict:
+    return {"type": f"org.wbcsd.pact.ProductFootprint.{kind}.3", "specversion": "1.0", "id": event_id,
+            "source": "//buyer.test/3/events", "time": "2025-06-30T08:00:00Z", "data": data}
+
+def test_the_four_event_types_are_accepted_and_stored_once(host):
+    from footprint.pact_host.events import EventStore
+
+    client, state = host
+    headers = {"authorization": f"Bearer {token_for(client)}", "content-type": "application/cloudevents+json"}
+    events = [
+        _event("RequestCreatedEvent", {"productId": ["urn:gtin:4712345060507"], "comment": "please"}, "c1"),
+        _event("RequestFulfilledEvent", {"requestEventId": "c0", "pfs": [{"id": "0b1d4c1e-1111-4a4a-9b9b-123456789abc", "pcf": {}}]}, "f1"),
+        _event("RequestRejectedEvent", {"requestEventId": "c0", "error": {"code": "NotFound", "message": "none"}}, "r1"),
+        _event("PublishedEvent", {"pfIds": ["0b1d4c1e-1111-4a4a-9b9b-123456789abc"]}, "p1"),
+    ]
+    for event in events:
+        response = client.post("/3/events", json=event, headers=headers)
+        assert response.status_code == 200 and response.content == b""
+    assert client.post("/3/events", json=events[0], headers=headers).status_code == 200  # redelivered
+    stored = [s.event["id"] for s in state.events.events(direction="received")]
+    assert stored.count("c1") == 1 and {"f1", "r1", "p1"} <= set(stored)
+    assert isinstance(state.events, EventStore)
+    bad = _event("RequestRejectedEvent", {"requestEventId": "c0", "error": {"code": "Oops", "message": "x"}}, "r2")
+    assert client.post("/3/events", json=bad, headers=headers).status_code == 400
+    assert client.post("/3/events", json=events[0]).status_code == 400  # no token
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+@contextmanager
+def serving(app, port: int):
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+def _state(target, studies, credentials_path, public_url):
+    from footprint.certification.clock import FixedClock
+    from footprint.certification.registry import Registry
+    from footprint.pact_host.app import HostState
+    from footprint.pact_host.catalogue import Catalogue
+    from footprint.pact_host.credentials import load_credentials
+    from footprint.pact_host.events import EventStore
+    from footprint.pact_host.tokens import TokenStore
+
+    credentials = load_credentials(credentials_path)
+    registry = Registry.open(target, clock=FixedClock(date(2025, 6, 30)))
+    return HostState(Catalogue(registry, studies, STUDY_DATASET), credentials, TokenStore(credentials.token_lifetime_s, Clock(time.time())), EventStore(target), public_url), registry
+
+def test_request_is_fulfilled_on_the_requesters_host(certified_setup, tmp_path):
+    from footprint.pact_host.app import create_app
+    from footprint.pact_host.client import PactClient
+    from footprint.pact_host.events import REQUEST_CREATED, REQUEST_FULFILLED, new_event
+
+    target, studies, _ = certified_setup
+    buyer_port, supplier_port = _free_port(), _free_port()
+    buyer_url, supplier_url = f"http://127.0.0.1:{buyer_port}", f"http://127.0.0.1:{supplier_port}"
+    (tmp_path / "buyer-studies").mkdir()
+    supplier_state, supplier_registry = _state(target, studies, write_credentials(tmp_path / "supplier.json", [
+        client_entry("buyer", SECRET, reply_to={"url": buyer_url, "client_id": "supplier", "client_secret": "s-secret-0123456789"}),
+    ]), supplier_url)
+    buyer_state, buyer_registry = _state(str(tmp_path / "buyer.sqlite"), tmp_path / "buyer-studies", write_credentials(tmp_path / "buyer.json", [
+        client_entry("supplier", "s-secret-0123456789"),
+    ]), buyer_url)
+    try:
+        with serving(create_app(buyer_state), buyer_port), serving(create_app(supplier_state), supplier_port):
+            request = new_event(REQUEST_CREATED, f"{buyer_url}/3/events", {"geography": ["CN-GD"], "productId": ["urn:pact:gba-footprint:product-model:DL-12W-A"]})
+            assert_schema("RequestCreatedEvent", request)
+            with PactClient(supplier_url, "buyer", SECRET) as client:
+                client.post_event(request)
+            deadline = time.monotonic() + 30
+            while not buyer_state.events.events(REQUEST_FULFILLED):
+                assert time.monotonic() < deadline, "no RequestFulfilledEvent arrived"
+                time.sleep(0.05)
+        (received,) = buyer_state.events.events(REQUEST_FULFILLED)
+        assert received.client_id == "supplier" and received.direction == "received"
+        assert received.event["data"]["requestEventId"] == request["id"]
+        assert received.event["source"] == f"{supplier_url}/3/events"
+        assert_schema("RequestFulfilledEvent", received.event)
+        for footprint in received.event["data"]["pfs"]:
+            assert_schema("ProductFootprint", footprint)
+        (sent,) = supplier_state.events.events(REQUEST_FULFILLED, direction="sent")
+        assert sent.event["id"] == received.event["id"]
+    finally:
+        for state, registry in ((supplier_state, supplier_registry), (buyer_state, buyer_registry)):
+            state.events.close()
+            registry.close()
+
+def test_a_request_nothing_matches_is_rejected(host):
+    from footprint.pact_host.events import REQUEST_CREATED, REQUEST_REJECTED, new_event
+    from footprint.pact_host.replies import answer_for
+
+    _, state = host
+    request = new_event(REQUEST_CREATED, "//buyer.test/3/events", {"productId": ["urn:gtin:00000000"]})
+    answer = answer_for(request, state.catalogue, "//supplier.test/3/events")
+    assert answer["type"] == REQUEST_REJECTED and answer["data"]["error"]["code"] == "NotFound"
+    assert_schema("RequestRejectedEvent", answer)
+
+
+@pytest.mark.postgres
+def test_event_log_on_postgresql(postgres_url):
+    from footprint.certification.registry import Registry
+    from footprint.pact_host.events import EventStore
+
+    Registry.open(postgres_url).close()  # creates the schema, pact_events included
+    store = EventStore(postgres_url)
+    try:
+        event = _event("PublishedEvent", {"pfIds": []}, "p1")
+        assert store.add("received", event, "buyer") and not store.add("received", event, "buyer")
+        assert store.add("sent", event, "buyer")  # the same event sent is another row
+        assert [(s.direction, s.event["id"]) for s in store.events()] == [("received", "p1"), ("sent", "p1")]
+    finally:
+        store.close()
