@@ -219,25 +219,10 @@ def issue_summary(t: Texts, issues) -> None:
         st.markdown("\n".join(t.capped(lines)))
 
 
-TAB = details_view.TABS_KEY  # the input tab shown (one of INPUT_TABS), kept across reruns and languages
-
-
-def _on_tab(widget: str, labels: list[str]) -> None:
-    state = st.session_state
-    if state.get(widget) in labels:
-        state[TAB] = INPUT_TABS[labels.index(state[widget])]
-
-
 def input_tabs(t: Texts):
-    """The input tabs, tracked: the one the user is on stays open through an upload, a rerun that
-    adds a problem list above the tabs, or a language switch (one widget per language, as in
-    webapp.widgets, since Streamlit remembers the tab by its label)."""
-    state = st.session_state
-    labels = list(details_view.tab_labels(t).values())  # in INPUT_TABS order
-    widget = widgets.widget_key(TAB, t.language)
-    current = state.get(TAB) if state.get(TAB) in INPUT_TABS else INPUT_TABS[0]
-    state[widget] = labels[INPUT_TABS.index(current)]
-    return st.tabs(labels, key=widget, on_change=_on_tab, args=(widget, labels))
+    """The input tabs, tracked (webapp.widgets.tracked_tabs): the one the user is on stays open
+    through an upload or a rerun that adds a problem list above the tabs."""
+    return widgets.tracked_tabs(details_view.TABS_KEY, INPUT_TABS, list(details_view.tab_labels(t).values()), t.language)
 
 
 def main() -> None:

@@ -11,13 +11,16 @@ import streamlit as st
 from footprint.dataset import STAGES
 from footprint.reports.numbers import significant
 
-from . import charts, details_view, downloads, integrations
+from . import charts, details_view, downloads, integrations, widgets
 from .readiness_view import readiness_section
 from .catalog import Catalog
 from .compute import Outcome
 from .state import StudyForm
 from .texts import Texts, escape_markdown
 from .widgets import choice
+
+RESULTS_TAB = "results.tab"  # the results tab shown, by id, kept across reruns (webapp.widgets.tracked_tabs)
+RESULT_TABS = ("stages", "lines", "sankey", "hotspots", "quality", "findings", "readiness", "label")
 
 VERDICT_ICONS = {"pass": "✓", "fail": "✗", "not_applicable": "–", "needs_evidence": "…"}
 VERDICT_ORDER = {"fail": 0, "needs_evidence": 1, "pass": 2, "not_applicable": 3}
@@ -105,8 +108,9 @@ def lines_table(outcome: Outcome, catalog: Catalog, t: Texts) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def lines_section(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
-    st.plotly_chart(charts.line_treemap(outcome.result, t.stage, line_name(catalog, t), t), width="stretch", key="chart.treemap")
+def lines_section(outcome: Outcome, catalog: Catalog, t: Texts, chart: bool = True) -> None:
+    if chart:
+        st.plotly_chart(charts.line_treemap(outcome.result, t.stage, line_name(catalog, t), t), width="stretch", key="chart.treemap")
     st.dataframe(
         lines_table(outcome, catalog, t),
         hide_index=True,
@@ -294,13 +298,15 @@ def results(outcome: Outcome, form: StudyForm, catalog: Catalog, engine, t: Text
     if stale:
         st.info(t("results.stale"), icon=":material/refresh:")
     headline(outcome, catalog, t)
-    tabs = st.tabs([t("tab.stages"), t("tab.lines"), t("tab.sankey"), t("tab.hotspots"), t("tab.quality"), t("tab.findings"), t("ready.tab"), t("tab.label")])
+    labels = [t("tab.stages"), t("tab.lines"), t("tab.sankey"), t("tab.hotspots"), t("tab.quality"), t("tab.findings"), t("ready.tab"), t("tab.label")]
+    tabs = widgets.tracked_tabs(RESULTS_TAB, RESULT_TABS, labels, t.language)
     with tabs[0]:
         stage_section(outcome, t)
     with tabs[1]:
-        lines_section(outcome, catalog, t)
+        lines_section(outcome, catalog, t, chart=bool(tabs[1].open))
     with tabs[2]:
-        st.plotly_chart(charts.supply_chain_sankey(outcome.result, t.stage, line_name(catalog, t), t), width="stretch", key="chart.sankey")
+        if tabs[2].open:  # a chart in a hidden tab is drawn by the browser all the same: only when shown
+            st.plotly_chart(charts.supply_chain_sankey(outcome.result, t.stage, line_name(catalog, t), t), width="stretch", key="chart.sankey")
     with tabs[3]:
         hotspots_section(outcome, catalog, t)
     with tabs[4]:

@@ -48,3 +48,22 @@ def choice(
     draw = getattr(container, kind)
     kwargs.pop("index", None)
     return draw(label, list(options), key=widget, on_change=_sync, args=(widget, key, on_change, args), **kwargs)
+
+
+def _on_tab(key: str, widget: str, ids: tuple[str, ...], labels: list[str]) -> None:
+    state = st.session_state
+    if state.get(widget) in labels:
+        state[key] = ids[labels.index(state[widget])]
+
+
+def tracked_tabs(key: str, ids: tuple[str, ...], labels: list[str], language: str):
+    """``st.tabs`` whose open tab is kept by id in ``session_state[key]``: it stays open through
+    reruns (an upload, a problem list above the tabs) and a language switch (one widget per
+    language, since Streamlit remembers a tab by its label); each tab's ``.open`` tells whether it
+    is the one shown, so costly content can be drawn only there."""
+    state = st.session_state
+    widget = widget_key(key, language)
+    current = state.get(key) if state.get(key) in ids else ids[0]
+    state[widget] = labels[ids.index(current)]
+    return st.tabs(labels, key=widget, on_change=_on_tab, args=(key, widget, ids, labels))
+
