@@ -21,13 +21,13 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").casefold().strip()
 
 
-def _index(dataset) -> tuple[tuple[str, str, str, str], ...]:
-    return _folded(dataset.sha256, tuple((a.id, a.name_en, a.name_zh) for a in dataset.activities))
+def _index(dataset) -> tuple[tuple[str, str, str, str, str], ...]:
+    return _folded(dataset.sha256, tuple((a.id, a.name_en, a.name_zh, a.default_stage) for a in dataset.activities))
 
 
 @lru_cache(maxsize=16)
-def _folded(sha256: str, activities: tuple[tuple[str, str, str], ...]) -> tuple[tuple[str, str, str, str], ...]:
-    return tuple((aid, _fold(aid), _fold(en), _fold(zh)) for aid, en, zh in activities)
+def _folded(sha256: str, activities: tuple[tuple[str, str, str, str], ...]) -> tuple[tuple[str, str, str, str, str], ...]:
+    return tuple((aid, _fold(aid), _fold(en), _fold(zh), stage) for aid, en, zh, stage in activities)
 
 
 def _score(typed: str, folded_id: str, name_en: str, name_zh: str) -> float:
@@ -43,14 +43,24 @@ def _score(typed: str, folded_id: str, name_en: str, name_zh: str) -> float:
     return ratio
 
 
-def suggest(dataset, typed: str, limit: int = 3) -> list[str]:
-    """Up to ``limit`` activity ids close to ``typed``, best first (empty when nothing is close)."""
+PREFERENCE = 0.1  # added to the score of a preferred stage: ranks it first among close matches
+
+
+def suggest(dataset, typed: str, limit: int = 3, prefer: frozenset[str] = frozenset()) -> list[str]:
+    """Up to ``limit`` activity ids close to ``typed``, best first (empty when nothing is close).
+
+    ``prefer``: default stages ranked ahead of equally close others; a BOM row's material name
+    should find the material (AL-EXTR-GBA, raw_materials) before a processing-only step
+    (PROC-AL-EXTRUSION, manufacturing_energy) whose name matches just as well."""
     folded = _fold(typed)[:200]  # a long paste is not an id; bound the work
     if not folded:
         return []
-    scored = [(_score(folded, fid, en, zh), aid) for aid, fid, en, zh in _index(dataset)]
-    best = sorted((item for item in scored if item[0] >= MIN_SCORE), key=lambda item: (-item[0], item[1]))
-    return [aid for _, aid in best[:limit]]
+    scored = []
+    for aid, fid, en, zh, stage in _index(dataset):
+        score = _score(folded, fid, en, zh)
+        if score >= MIN_SCORE:
+            scored.append((score + (PREFERENCE if stage in prefer else 0.0), aid))
+    return [aid for _, aid in sorted(scored, key=lambda item: (-item[0], item[1]))[:limit]]
 
 
 class UnknownActivityMessages:

@@ -18,6 +18,8 @@ import unicodedata
 from collections.abc import Sequence
 
 from footprint.activity_suggestions import MAX_SUGGESTED, suggest
+
+PARTS = frozenset({"raw_materials", "purchased_parts", "packaging"})  # what a BOM row's material name usually is
 from footprint.bom_io import Sheet, column_of_header, header_value
 from footprint.exchange.safe import neutralise
 
@@ -159,9 +161,11 @@ def suggest_activities(dataset, rows: Sequence[dict[str, str]], limit: int = 3) 
             ids: list[str] = []
             if len(found) < MAX_SUGGESTED:
                 for query in _name_queries(name):
-                    ids.extend(i for i in suggest(dataset, query, limit) if i not in ids)
+                    ids.extend(i for i in suggest(dataset, query, limit, prefer=PARTS) if i not in ids)
                     if len(ids) >= limit:
                         break
+                # a part or material before a processing-only step found by an earlier, longer query
+                ids.sort(key=lambda i: dataset.activity(i).default_stage not in PARTS)
             found[name] = ids[:limit]
         result.append(found[name])
     return result

@@ -200,6 +200,20 @@ class Composition:
     header: dict[str, Any]
 
 
+def with_line_ids(form: StudyForm) -> StudyForm:
+    """The form with every blank line id written in, as :func:`compose` would assign it (M1,
+    F1, T1...): ids the user sees and refers to (data-quality rows, significant lines) then stay
+    with their lines when more lines are added (an appended file brings its own M1)."""
+    composition = compose(form)
+    data = form.to_dict()
+    for row, (section, index) in zip(composition.rows, composition.origin):
+        if section not in data["rows"]:  # the site electricity input is no grid row
+            continue
+        if not (data["rows"][section][index].get("id") or "").strip():
+            data["rows"][section][index] = {**data["rows"][section][index], "id": row["id"]}
+    return StudyForm.from_dict(data)
+
+
 def electricity_per_unit(form: StudyForm) -> float | None:
     """The site electricity per declared unit, in ``form.electricity_unit`` (None: needs a volume)."""
     if form.electricity_basis == "period":

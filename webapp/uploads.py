@@ -19,7 +19,7 @@ from footprint.errors import FootprintError, InputError, RowIssue
 from footprint.units import format_number, parse_number, parse_quantity
 
 from .catalog import SECTION_STAGE, SECTIONS, SITE_ELECTRICITY, Catalog
-from .state import GRID_COLUMNS, StudyForm, clean_row, form_with_bom, is_blank
+from .state import GRID_COLUMNS, StudyForm, clean_row, form_with_bom, is_blank, with_line_ids
 
 HEADER_FIELDS = {"product", "declared_unit", "mass_kg_per_piece"}
 MODES = ("append", "replace")  # what an upload does to the lines already in the form
@@ -220,6 +220,7 @@ def merge_upload(current: StudyForm, loaded: StudyForm, mode: str) -> tuple[Stud
     """
     if mode == "replace" or not has_lines(current) and not current.electricity_amount:
         return loaded, []
+    current = with_line_ids(current)  # typed lines keep the ids they are shown with
     used = {(row.get("id") or "").strip() for rows in current.rows.values() for row in rows} - {""}
     uploaded = [(row.get("id") or "").strip() for rows in loaded.rows.values() for row in rows]
     taken = used | set(uploaded)

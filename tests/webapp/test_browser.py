@@ -346,8 +346,8 @@ def test_new_study_typed_appended_mapped_then_made_eligible_through_the_checklis
         encoding="utf-8",
     )
     erp = tmp_path / "erp.csv"
-    # (not "铝型材": its best match is PROC-AL-EXTRUSION, processing only, which a user must correct)
-    erp.write_text("物料名称,用量,单位,备注\n铝挤压型材,0.3,kg,框架\n瓦楞纸箱,40,g,包装\n", encoding="utf-8")
+    # 铝型材 matches the extrusion step's name too: the part (AL-EXTR-GBA) must be suggested first
+    erp.write_text("物料名称,用量,单位,备注\n铝型材,0.3,kg,框架\n瓦楞纸箱,40,g,包装\n", encoding="utf-8")
     with sync_playwright() as playwright:
         context = launch(playwright, tmp_path)
         try:

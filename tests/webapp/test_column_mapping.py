@@ -50,7 +50,7 @@ def test_suggestions_from_chinese_and_english_names(gba_dataset):
     rows = apply_mapping([["铝型材"], ["corrugated carton box"], ["xyzzy"], ["铝型材"]], ["material"])
     rows.append({"activity_id": "STEEL-BOF-CN", "material": "钢"})
     found = suggest_activities(gba_dataset, rows)
-    assert "PROC-AL-EXTRUSION" in found[0] or "AL-EXTR-GBA" in found[0]
+    assert found[0][0] == "AL-EXTR-GBA"  # the profile first, the processing-only step after it
     assert "PAPER-CORR-CN" in found[1]  # whole name not found: word by word
     assert found[2] == [] and found[3] == found[0] and found[4] == []
     assert all(len(ids) <= 3 for ids in found)
@@ -77,3 +77,12 @@ def test_mapped_csv_keeps_header_keys_guards_formulas_and_the_mass_column():
     assert "'=cmd" in text  # written guarded, read back as typed
     line = text.splitlines()[-1].split(",")
     assert line[8] == "6" and line[7] == ""  # kWh: the kg per unit is mass_kg_per_unit
+
+
+def test_a_material_name_suggests_the_part_before_a_processing_only_step(gba_dataset):
+    """铝型材 (aluminium profile) and 注塑件 (moulded part) match processing steps' names too; a BOM
+    row is a part or material, so those come first (a processing step as the line's activity
+    would drop the material and break the mass balance)."""
+    found = suggest_activities(gba_dataset, apply_mapping([["铝型材"], ["注塑件"]], ["material"]))
+    assert [ids[0] for ids in found] == ["AL-EXTR-GBA", "PP-PART-GBA"]
+    assert all(gba_dataset.activity(ids[0]).default_stage != "manufacturing_energy" for ids in found)

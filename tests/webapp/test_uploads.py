@@ -49,6 +49,18 @@ def test_append_keeps_the_typed_lines_and_renames_colliding_ids(catalog):
     assert merged.product_name == "Typed" and merged.electricity_amount == 0.5  # the form had no electricity
 
 
+def test_lines_typed_without_an_id_keep_theirs_when_a_file_with_m1_is_appended(catalog):
+    """Picked lines have no id in the grid until the BOM is composed (M1, M2); a file bringing its
+    own M1 must not take it from them (their data-quality rows and hotspots refer to M1)."""
+    current = _form(materials=[{"activity_id": "CU-CATH-CN", "amount": "1", "unit": "kg"}, {"activity_id": "STEEL-BOF-CN", "amount": "2", "unit": "kg"}])
+    upload = b"id,activity_id,amount,unit\nM1,AL-EXTR-GBA,0.3,kg\n"
+    loaded = read_upload(upload, "more.csv", current, catalog).form
+    merged, renamed = merge_upload(current, loaded, "append")
+    rows = merged.rows["materials"]
+    assert [(r["id"], r["activity_id"]) for r in rows] == [("M1", "CU-CATH-CN"), ("M2", "STEEL-BOF-CN"), ("M1-2", "AL-EXTR-GBA")]
+    assert renamed == [("M1", "M1-2")]
+
+
 def test_append_adds_the_file_electricity_as_a_line_when_the_form_has_its_own(catalog):
     current = StudyForm.from_dict({**_form(materials=[{"id": "X", "activity_id": "CU-CATH-CN", "amount": "1", "unit": "kg"}]).to_dict(), "electricity_amount": 2.0})
     merged, _ = merge_upload(current, read_upload(FILE, "lamp.csv", current, catalog).form, "append")
