@@ -37,6 +37,7 @@ CATEGORIES = frozenset(
         "direct_emission",
     }
 )
+# Life-cycle order; the last three are optional stages after the gate (footprint.bom.POST_GATE_STAGES).
 STAGES = (
     "raw_materials",
     "purchased_parts",
@@ -45,6 +46,9 @@ STAGES = (
     "inbound_transport",
     "packaging",
     "production_waste",
+    "distribution",
+    "use",
+    "end_of_life",
 )
 BASES = frozenset({"life_cycle", "cradle_to_gate", "upstream", "combustion", "process", "operational"})
 GHG_BASES = frozenset({"CO2", "CO2e", "gas"})
