@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -66,6 +67,13 @@ class Product(_Model):
     mass_kg_per_unit: float | None = Field(None, gt=0)  # product mass per declared unit
     properties: dict[str, str | float | int | bool] = {}  # e.g. rated_energy_kwh, cell_chemistry
     description: str = ""
+
+    def positive_number(self, name: str) -> float | None:
+        """The property ``name`` when it is a finite number > 0, else None (absent, text, zero...)."""
+        value = self.properties.get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            return None
+        return float(value)
 
 
 class MethodChoice(_Model):

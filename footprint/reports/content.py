@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..data_quality import weighted_ratings
+from ..bom import GATE_STAGES
 from ..dataset import STAGES
 from ..i18n import normalise_language, translator
 from .charts import BoundaryBox, bar_chart_png, boundary_diagram_png
@@ -239,7 +240,8 @@ def _boundary(w: _Writer) -> list[Block]:
         rows.append((w.t("report.boundary.description"), study.boundary.description))
     boxes = []
     excluded_ids = {s for s, _ in excluded}
-    for stage in STAGES:
+    # the diagram draws inputs into the site: the gate stages (stages after the gate are listed above)
+    for stage in GATE_STAGES:
         value = w.result.by_stage.get(stage, 0.0)
         is_in = stage in included and stage not in excluded_ids
         value_text = f"{w.kg(value)} kg CO2e ({w.share(value)})" if is_in else ""
