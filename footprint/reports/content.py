@@ -654,6 +654,52 @@ def _hashes(w: _Writer) -> list[Block]:
     return [Heading(w.t("report.section.dataset")), KeyValues(tuple(rows))]
 
 
+def _battery(w: _Writer) -> list[Block]:
+    """The EU battery declaration (per kWh over the service life), for studies under the battery rules."""
+    from ..battery_declaration import battery_declaration, is_battery_rule_set
+    from ..errors import InputError
+
+    study, rule_set = w.src.study, w.src.rule_set
+    if study is None or w.src.computation is None or not is_battery_rule_set(rule_set):
+        return []
+    blocks: list[Block] = [Heading(w.t("report.section.battery"))]
+    try:
+        document = battery_declaration(study, rule_set=rule_set, computation=w.src.computation)
+    except InputError as error:
+        reasons = w.join([w.bilingual(i.message, i.message_zh) for i in error.issues])
+        return blocks + [Paragraph(w.t("report.battery.unavailable", reasons=reasons))]
+    blocks.append(
+        Paragraph(
+            w.t(
+                "report.battery.intro",
+                life=significant(document["service_life_energy_kwh"], 6),
+                units=significant(document["declared_units_per_battery"], 6),
+                declared_unit=document["declared_unit"],
+                basis=w.t(f"report.battery.basis_{document['basis']}"),
+            )
+        )
+    )
+    rows = []
+    for stage in document["stages"]:
+        name = w.bilingual(stage["label"]["en"], stage["label"]["zh"])
+        if not stage["in_boundary"]:
+            name += " " + w.t("report.battery.not_in_boundary", reason=w.or_missing(stage["excluded_reason"]))
+        rows.append((name, significant(stage["kgco2e_per_kwh"], 4), w.kg(stage["kgco2e_per_battery"])))
+    blocks.append(
+        Table(
+            (w.t("report.battery.col_stage"), w.t("report.battery.col_per_kwh"), w.t("report.battery.col_per_battery")),
+            tuple(rows),
+            (6, 2.5, 2.5),
+            ("L", "R", "R"),
+            footer=(w.t("report.battery.total"), significant(document["total_kgco2e_per_kwh"], 4), w.kg(document["total_kgco2e_per_battery"])),
+        )
+    )
+    for left in document["excluded_stages"]:
+        blocks.append(Paragraph(w.t("report.battery.excluded", stage=w.stage(left["bom_stage"]), reason=w.bilingual(left["reason"]["en"], left["reason"]["zh"]), value=w.kg(left["kgco2e_per_battery"])), "note"))
+    blocks.append(Paragraph(w.t("report.battery.hashes", mapping=document["stage_mapping"]["sha256"]), "note"))
+    return blocks
+
+
 def _label_block(w: _Writer) -> LabelBlock:
     label = w.src.label
     assert label is not None
@@ -726,6 +772,7 @@ SECTIONS: tuple[Callable[[_Writer], list[Block]], ...] = (
     _limitations,
     _hashes,
     _label,
+    _battery,
 )
 
 
