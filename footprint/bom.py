@@ -97,7 +97,9 @@ def is_post_gate(stage: str | Stage | None) -> bool:
     """True for the optional stages after the factory gate (distribution, use, end of life)."""
     return stage is not None and str(stage) in POST_GATE_STAGES
 
-# Short forms people actually type in Chinese spreadsheets; each is unambiguous among the stages.
+# Short forms people actually type in Chinese spreadsheets; each is unambiguous among the stages
+# (bare 运输 stays inbound transport, as in files written before distribution existed; transport
+# to the customer is 分销 / 分销运输).
 _STAGE_SYNONYMS: dict[str, Stage] = {
     "原材料": Stage.RAW_MATERIALS,
     "原料": Stage.RAW_MATERIALS,

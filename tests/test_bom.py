@@ -23,6 +23,7 @@ from footprint.bom import (
     stage_label,
     stage_labels,
 )
+from footprint import dataset
 from footprint.errors import InputError
 
 BOM = {
@@ -105,6 +106,7 @@ def test_stage_labels_and_parsing(stage_id, label_zh):
 def test_post_gate_stages_follow_the_gate_stages():
     assert GATE_STAGES == tuple(list(CHINESE_LABELS)[:7])
     assert POST_GATE_STAGES == ("distribution", "use", "end_of_life")
+    assert dataset.STAGES == GATE_STAGES + POST_GATE_STAGES
     assert is_post_gate("use") and is_post_gate(Stage.END_OF_LIFE) and not is_post_gate("packaging") and not is_post_gate(None)
 
 
