@@ -217,16 +217,17 @@ def _included_stages(w: _Writer) -> tuple[list[str], list[tuple[str, str]]]:
     excluded_ids = {stage for stage, _ in excluded}
     present = [stage for stage in STAGES if stage in w.result.by_stage]
     included = [s for s in STAGES if (s in declared or s in present) and s not in excluded_ids]
-    if not declared:
-        included = [s for s in STAGES if s not in excluded_ids]
+    if not declared:  # no stated boundary (a BOM): the gate stages, and any stage after the gate the BOM holds
+        included = [s for s in STAGES if s not in excluded_ids and (s in GATE_STAGES or s in present)]
     return included, excluded
 
 
 def _boundary(w: _Writer) -> list[Block]:
     study = w.src.study
     included, excluded = _included_stages(w)
+    after_gate = [s for s in included if s not in GATE_STAGES]
     rows = [
-        (w.t("report.boundary.type"), w.t("report.boundary.cradle_to_gate")),
+        (w.t("report.boundary.type"), " + ".join([w.t("report.boundary.cradle_to_gate"), *[w.stage(s) for s in after_gate]])),
         (w.t("report.boundary.stages_included"), w.join([w.stage(s) for s in included]) or w.t("report.none")),
     ]
     if excluded:
@@ -250,7 +251,7 @@ def _boundary(w: _Writer) -> list[Block]:
         boxes,
         gate_label=w.t("report.boundary.gate"),
         site_label=w.t("report.boundary.site"),
-        outside_label=w.t("report.boundary.outside"),
+        outside_label=w.t("report.boundary.outside") if not after_gate else w.t("report.boundary.after_gate", stages=w.join([w.stage(s) for s in after_gate])),
         boundary_label=w.t("report.boundary.frame"),
         language=w.language,
     )

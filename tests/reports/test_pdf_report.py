@@ -195,3 +195,23 @@ def test_battery_study_report_has_the_eu_declaration(study_engine, language):
     assert ("End of life and recycling" if language == "en" else "寿命终止和回收") in body
     general = build_document(prepare_report(study, study_engine, evaluation_date=EVALUATION_DATE), language)
     assert text("report.section.battery", language) not in general.text()
+
+
+def test_boundary_section_names_the_stages_after_the_gate(study_engine):
+    from footprint.bom import bom_from_data
+    from footprint.reports.content import build_document
+    from footprint.reports.document import KeyValues
+    from footprint.reports.inputs import prepare_report
+
+    lines = [{"id": "H", "activity_id": "HOUSING", "amount": 0.9, "unit": "kg", "stage": "raw_materials"}]
+    plain = bom_from_data({"product": "Bracket", "declared_unit": "1 kg", "lines": lines})
+    with_eol = bom_from_data({"product": "Bracket", "declared_unit": "1 kg", "lines": [*lines, {"id": "EOL", "activity_id": "WASTE", "amount": 1, "unit": "kg", "stage": "end_of_life"}]})
+
+    def boundary_rows(bom):
+        document = build_document(prepare_report(bom, study_engine), "en")
+        return dict(next(block for block in document.blocks if isinstance(block, KeyValues) and any(k == "Boundary" for k, _ in block.rows)).rows)
+
+    rows = boundary_rows(plain)
+    assert "End of life" not in rows["Stages included"] and rows["Boundary"].endswith("gate)")
+    rows = boundary_rows(with_eol)
+    assert rows["Boundary"].endswith(" + End of life") and "End of life" in rows["Stages included"]
