@@ -204,6 +204,7 @@ CASES = [
     # stages after the gate
     Case("GBA-PG-001", set_("method.recycling_approach", ""), setup=post_gate("end_of_life"), name="approach not named"),
     Case("GBA-PG-001", set_("method.recycling_approach", "recycled_content"), setup=post_gate("end_of_life"), name="approach not cut-off or CFF"),
+    Case("GBA-PG-001", lambda d: line(d, "EOL").update(activity_id="TRUCK", distance_km=50), setup=post_gate("end_of_life"), name="not a waste treatment"),
     Case("GBA-PG-002", lambda d: line(d, "USE").update(activity_id="ELEC-SITE"), setup=post_gate("use", service_life_years=10), name="site electricity in use"),
     Case("GBA-PG-002", lambda d: d["product"]["properties"].pop("service_life_years"), setup=post_gate("use", service_life_years=10), name="no service life"),
 ]

@@ -14,6 +14,7 @@ from ..registry import Params, register_check, register_condition
 from .common import stage_zh
 
 GRID_CATEGORY = "electricity_grid"
+WASTE_CATEGORY = "waste_treatment"
 
 
 @register_condition("use_stage_in_boundary", "the boundary includes the use stage", "系统边界包含使用阶段")
@@ -32,16 +33,25 @@ class EndOfLifeParams(Params):
 
 @register_check("end_of_life_approach", EndOfLifeParams)
 def end_of_life_approach(ctx, p: EndOfLifeParams):
-    """With an end-of-life stage in the boundary, its approach (cut-off or CFF) is named."""
+    """With an end-of-life stage in the boundary, its approach (cut-off or CFF) is named and its lines are waste treatments."""
     approach = ctx.study.method.recycling_approach
-    if approach in p.allowed:
-        return passed(f"end-of-life approach: {approach}", f"寿命末期处理方法：{approach}", measured=approach, threshold=p.allowed)
-    return failed(
-        f"the boundary includes end of life but method.recycling_approach is {approach or '(not stated)'}; name one of {', '.join(p.allowed)}",
-        f"系统边界包含废弃处置阶段，但 method.recycling_approach 为 {approach or '（未声明）'}；应为 {'、'.join(p.allowed)} 之一",
-        measured=approach,
-        threshold=p.allowed,
-    )
+    problems: list[tuple[str, str]] = []
+    if approach not in p.allowed:
+        problems.append(
+            (
+                f"the boundary includes end of life but method.recycling_approach is {approach or '(not stated)'}; name one of {', '.join(p.allowed)}",
+                f"系统边界包含废弃处置阶段，但 method.recycling_approach 为 {approach or '（未声明）'}；应为 {'、'.join(p.allowed)} 之一",
+            )
+        )
+    lines = []
+    for line in ctx.computation.location.lines:
+        category = ctx.dataset.activity(line.activity_id).category
+        if line.stage == "end_of_life" and category != WASTE_CATEGORY:
+            problems.append((f"end-of-life line {line.path} draws {line.activity_id} ({category}), not a waste treatment", f"废弃处置行 {line.path} 采用 {line.activity_id}（{category}），不是废弃物处理活动"))
+            lines.append(line.path)
+    if problems:
+        return failed("; ".join(e for e, _ in problems), "；".join(z for _, z in problems), measured=approach, threshold=p.allowed, lines=lines)
+    return passed(f"end-of-life approach: {approach}", f"寿命末期处理方法：{approach}", measured=approach, threshold=p.allowed)
 
 
 class UseStageParams(Params):
