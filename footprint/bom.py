@@ -50,7 +50,12 @@ Language = Literal["en", "zh"]
 
 
 class Stage(StrEnum):
-    """Life-cycle stage of a BOM line (cradle-to-gate); ids are the contract of docs/design.md."""
+    """Life-cycle stage of a BOM line; ids are the contract of docs/design.md.
+
+    The first seven are cradle-to-gate (:data:`GATE_STAGES`); ``distribution``, ``use`` and
+    ``end_of_life`` are optional stages after the gate (:data:`POST_GATE_STAGES`), counted only
+    when the study's boundary lists them.
+    """
 
     RAW_MATERIALS = "raw_materials"
     PURCHASED_PARTS = "purchased_parts"
@@ -59,6 +64,9 @@ class Stage(StrEnum):
     INBOUND_TRANSPORT = "inbound_transport"
     PACKAGING = "packaging"
     PRODUCTION_WASTE = "production_waste"
+    DISTRIBUTION = "distribution"
+    USE = "use"
+    END_OF_LIFE = "end_of_life"
 
     def label(self, language: Language = "en") -> str:
         return stage_label(self, language)
@@ -76,9 +84,22 @@ _STAGE_LABELS: dict[Stage, tuple[str, str]] = {
     Stage.INBOUND_TRANSPORT: ("Inbound transport", "进厂运输"),
     Stage.PACKAGING: ("Packaging", "包装"),
     Stage.PRODUCTION_WASTE: ("Production waste", "生产废弃物"),
+    Stage.DISTRIBUTION: ("Distribution", "产品分销"),
+    Stage.USE: ("Use", "使用阶段"),
+    Stage.END_OF_LIFE: ("End of life", "废弃处置"),
 }
 
-# Short forms people actually type in Chinese spreadsheets; each is unambiguous among the stages.
+POST_GATE_STAGES: tuple[str, ...] = (Stage.DISTRIBUTION.value, Stage.USE.value, Stage.END_OF_LIFE.value)
+GATE_STAGES: tuple[str, ...] = tuple(stage.value for stage in Stage if stage.value not in POST_GATE_STAGES)
+
+
+def is_post_gate(stage: str | Stage | None) -> bool:
+    """True for the optional stages after the factory gate (distribution, use, end of life)."""
+    return stage is not None and str(stage) in POST_GATE_STAGES
+
+# Short forms people actually type in Chinese spreadsheets; each is unambiguous among the stages
+# (bare 运输 stays inbound transport, as in files written before distribution existed; transport
+# to the customer is 分销 / 分销运输).
 _STAGE_SYNONYMS: dict[str, Stage] = {
     "原材料": Stage.RAW_MATERIALS,
     "原料": Stage.RAW_MATERIALS,
@@ -87,6 +108,16 @@ _STAGE_SYNONYMS: dict[str, Stage] = {
     "能耗": Stage.MANUFACTURING_ENERGY,
     "运输": Stage.INBOUND_TRANSPORT,
     "废弃物": Stage.PRODUCTION_WASTE,
+    "分销": Stage.DISTRIBUTION,
+    "分销运输": Stage.DISTRIBUTION,
+    "销售运输": Stage.DISTRIBUTION,
+    "outbound transport": Stage.DISTRIBUTION,
+    "使用": Stage.USE,
+    "use phase": Stage.USE,
+    "寿命末期": Stage.END_OF_LIFE,
+    "废弃": Stage.END_OF_LIFE,
+    "回收处置": Stage.END_OF_LIFE,
+    "eol": Stage.END_OF_LIFE,
 }
 
 

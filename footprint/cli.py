@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "footprint.commands.registry",
     "footprint.commands.report",
     "footprint.commands.export",
+    "footprint.commands.battery",
     "footprint.commands.pact_host",
     "footprint.commands.pact_client",
 )

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from .bom import GATE_STAGES
 from .errors import DatasetError
 
 ACTIVITY_UNITS = frozenset({"kg", "kWh", "MJ", "m3", "tkm", "piece", "m2", "cm2", "kWp"})
@@ -37,6 +38,7 @@ CATEGORIES = frozenset(
         "direct_emission",
     }
 )
+# Life-cycle order; the last three are optional stages after the gate (footprint.bom.POST_GATE_STAGES).
 STAGES = (
     "raw_materials",
     "purchased_parts",
@@ -45,6 +47,9 @@ STAGES = (
     "inbound_transport",
     "packaging",
     "production_waste",
+    "distribution",
+    "use",
+    "end_of_life",
 )
 BASES = frozenset({"life_cycle", "cradle_to_gate", "upstream", "combustion", "process", "operational"})
 GHG_BASES = frozenset({"CO2", "CO2e", "gas"})
@@ -311,6 +316,8 @@ def _read_activities(directory: Path, problems: _Problems) -> tuple[Activity, ..
             problems.add(file, line, f"category {row['category']!r} is not one of {sorted(CATEGORIES)}")
         if row["default_stage"] not in STAGES:
             problems.add(file, line, f"default_stage {row['default_stage']!r} is not one of {list(STAGES)}")
+        elif row["default_stage"] not in GATE_STAGES:
+            problems.add(file, line, f"default_stage {row['default_stage']!r} is after the gate; an activity defaults to a cradle-to-gate stage (a post-gate BOM line states its stage)")
         aircraft = (row.get("aircraft") or "false").strip().lower()
         if aircraft not in {"true", "false"}:
             problems.add(file, line, f"aircraft must be true or false, got {aircraft!r}")

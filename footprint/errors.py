@@ -107,6 +107,11 @@ class MethodError(FootprintError):
     """An unknown or malformed characterisation method."""
 
 
+class BoundaryError(FootprintError):
+    """An output that is defined for part of the life cycle only (PACT v3: cradle-to-gate) was
+    asked for a result holding other stages, or a declaration lacks the stages it needs."""
+
+
 @dataclass
 class InputError(FootprintError):
     """User input (a BOM, a study) with one or more located problems."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from .bom import POST_GATE_STAGES, stage_label
 from .errors import FootprintError, InputError
 from .label_value import round_label_value
 from .rules.checks.common import add_months
@@ -76,6 +77,18 @@ def expiry_for(issue: date, validity_years: int) -> date:
     return add_months(issue, 12 * validity_years) - timedelta(days=1)
 
 
+def with_post_gate_stages(boundary: Text, stages: list[str]) -> Text:
+    """The boundary wording plus the stages after the gate that the study includes, so the label
+    never calls a value "cradle-to-gate" that also holds distribution, use or end of life."""
+    extra = [stage for stage in POST_GATE_STAGES if stage in stages]
+    if not extra:
+        return boundary
+    return Text(
+        en=f"{boundary.en} + {', '.join(stage_label(s).lower() for s in extra)}",
+        zh=f"{boundary.zh} + {'、'.join(stage_label(s, 'zh') for s in extra)}",
+    )
+
+
 def build_label(
     study: Study,
     engine=None,
@@ -103,7 +116,7 @@ def build_label(
     declared_unit = study.declared_unit_text
     texts = config("boundary_texts")
     boundary_text = texts.get(study.boundary.type) or {"en": study.boundary.type, "zh": study.boundary.type}
-    boundary = boundary_text if isinstance(boundary_text, Text) else Text(**boundary_text)
+    boundary = with_post_gate_stages(boundary_text if isinstance(boundary_text, Text) else Text(**boundary_text), study.boundary.stages)
     issue = study.certification.issue_date or ctx.evaluation_date
     expiry = study.certification.expiry_date or expiry_for(issue, int(config("certificate_validity_years")))
     body = study.verification.body

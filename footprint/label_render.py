@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -54,16 +55,39 @@ class _Line:
     chinese: bool = False
 
 
+TEXT_WIDTH = WIDTH - QR_SIZE - 24 - 24 - 10  # from the left margin to the QR code, less a gap
+
+
+def _text_width(text: str, size: float) -> float:
+    """Estimated advance width: a full em for Chinese (wide) characters, 0.55 em otherwise."""
+    return sum(size if unicodedata.east_asian_width(ch) in "WF" else 0.55 * size for ch in text)
+
+
+def _boundary_lines(label: Label) -> list[_Line]:
+    """The boundary in both languages on one line; a long one (stages after the gate added) goes
+    on two smaller lines, Chinese then English, each shrunk to end before the QR code."""
+    both = f"{label.boundary.zh} · {label.boundary.en}"
+    if _text_width(both, 15) <= TEXT_WIDTH:
+        return [_Line(24, 190, 15, both, "label-boundary", chinese=True)]
+    zh_size = min(13.0, 13.0 * TEXT_WIDTH / _text_width(label.boundary.zh, 13))
+    en_size = min(11.0, 11.0 * TEXT_WIDTH / _text_width(label.boundary.en, 11))
+    return [
+        _Line(24, 186, round(zh_size, 1), label.boundary.zh, "label-boundary", chinese=True),
+        _Line(24, 201, round(en_size, 1), label.boundary.en, "label-boundary-en"),
+    ]
+
+
 def _lines(label: Label) -> list[_Line]:
     product = f"{label.product_zh} {label.model}".strip() if label.product_zh else f"{label.product} {label.model}".strip()
     valid = f"{label.issue_date.isoformat()} – {label.expiry_date.isoformat()}"
+    boundary = _boundary_lines(label)
     lines = [
         _Line(24, 40, 22, "粤港澳大湾区碳足迹标识", "label-title-zh", bold=True, chinese=True),
         _Line(24, 64, 15, "GBA Carbon Footprint Label", "label-title"),
         _Line(24, 132, 54, label.value_text, "label-value", bold=True),
         _Line(24, 162, 18, label.unit_text, "label-unit"),
-        _Line(24, 190, 15, f"{label.boundary.zh} · {label.boundary.en}", "label-boundary", chinese=True),
-        _Line(24, 214, 13, product, "label-product", chinese=bool(label.product_zh)),
+        *boundary,
+        _Line(24, 214 if len(boundary) == 1 else 222, 13, product, "label-product", chinese=bool(label.product_zh)),
         _Line(24, 244, 13, f"证书编号 Certificate No. {label.certificate_no or '—'}", "label-certificate", chinese=True),
         _Line(24, 266, 13, f"认证机构 Certified by {label.body.zh if label.body.zh != label.body.en else label.body.en}", "label-body", chinese=True),
         _Line(24, 288, 13, f"有效期 Valid {valid}", "label-validity", chinese=True),

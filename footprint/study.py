@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from .bom import Bom, BomLine, bom_from_data
+from .bom import POST_GATE_STAGES, Bom, BomLine, bom_from_data
 from .errors import InputError, RowIssue
 from .user_json import read_json
 
@@ -66,6 +68,13 @@ class Product(_Model):
     properties: dict[str, str | float | int | bool] = {}  # e.g. rated_energy_kwh, cell_chemistry
     description: str = ""
 
+    def positive_number(self, name: str) -> float | None:
+        """The property ``name`` when it is a finite number > 0, else None (absent, text, zero...)."""
+        value = self.properties.get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            return None
+        return float(value)
+
 
 class MethodChoice(_Model):
     standard: str = ""  # "GB/T 24067-2024" or "ISO 14067:2018"
@@ -82,6 +91,9 @@ class StageExclusion(_Model):
 
 
 class Boundary(_Model):
+    """The system boundary. ``type`` names the cradle-to-gate baseline; the optional stages after
+    the gate (distribution, use, end_of_life) are in only when ``stages`` lists them."""
+
     type: str = "cradle-to-gate"
     stages: list[str] = []
     diagram_ref: str = ""  # reference of the boundary diagram in the report
@@ -333,6 +345,15 @@ class Study(_Model):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"exclusions: duplicate id(s) {', '.join(duplicates)}")
+        outside = [(path, line.stage.value) for path, line, _ in self.bom.flat_lines() if line.stage is not None and line.stage.value in POST_GATE_STAGES and line.stage.value not in self.boundary.stages]
+        if outside:
+            listed = ", ".join(f"{path} ({stage})" for path, stage in outside)
+            stages = ", ".join(sorted({stage for _, stage in outside}))
+            raise PydanticCustomError(
+                "post_gate_outside_boundary",
+                "bom: line(s) {lines} are after the factory gate but the boundary does not include {stages}; add the stage(s) to boundary.stages or remove the lines (cradle-to-gate is the default)",
+                {"lines": listed, "stages": stages, "message_zh": f"物料清单行 {listed} 属于出厂后阶段，但系统边界未包含 {stages}；请将其加入 boundary.stages 或删除这些行（默认为从摇篮到大门）"},
+            )
         return self
 
     # ---------------------------------------------------------------- convenience

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import units
-from .bom import Bom, BomLine
+from .bom import Bom, BomLine, is_post_gate
 from .results import FootprintResult, LineResult
 from .study import DatasetRef, DeclaredResults, RuleSetRef, Study
 
@@ -222,8 +222,12 @@ def check_certificates(study: Study, engine, accepted_types: tuple[str, ...] | l
 
 def _coverage(study: Study, engine, location: FootprintResult, checks: tuple[CertificateCheck, ...]) -> ElectricityCoverage:
     dataset = engine.dataset
+    # Electricity bought by the site: never a post-gate line (a use stage draws its own grid,
+    # which the site's certificates do not cover).
     site_lines = tuple(
-        line.path for line in location.lines if dataset.activity(line.activity_id).category in SWITCHABLE_ELECTRICITY
+        line.path
+        for line in location.lines
+        if dataset.activity(line.activity_id).category in SWITCHABLE_ELECTRICITY and not is_post_gate(line.stage)
     )
     site_kwh = math.fsum(_kwh(l.activity_amount, l.activity_unit) for l in location.lines if l.path in site_lines)
     volume = study.reference_period.production_volume

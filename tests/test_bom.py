@@ -8,6 +8,8 @@ import math
 import pytest
 
 from footprint.bom import (
+    GATE_STAGES,
+    POST_GATE_STAGES,
     MAX_DEPTH,
     Bom,
     BomLine,
@@ -16,10 +18,12 @@ from footprint.bom import (
     Stage,
     bom_from_data,
     parse_data_type,
+    is_post_gate,
     parse_stage,
     stage_label,
     stage_labels,
 )
+from footprint import dataset
 from footprint.errors import InputError
 
 BOM = {
@@ -78,6 +82,9 @@ CHINESE_LABELS = {
     "inbound_transport": "进厂运输",
     "packaging": "包装",
     "production_waste": "生产废弃物",
+    "distribution": "产品分销",
+    "use": "使用阶段",
+    "end_of_life": "废弃处置",
 }
 
 
@@ -94,6 +101,18 @@ def test_stage_labels_and_parsing(stage_id, label_zh):
     assert english and english != stage_id
     for text in (stage_id, english, label_zh, english.upper(), stage_id.replace("_", " "), f" {label_zh} "):
         assert parse_stage(text) is stage
+
+
+def test_post_gate_stages_follow_the_gate_stages():
+    assert GATE_STAGES == tuple(list(CHINESE_LABELS)[:7])
+    assert POST_GATE_STAGES == ("distribution", "use", "end_of_life")
+    assert dataset.STAGES == GATE_STAGES + POST_GATE_STAGES
+    assert is_post_gate("use") and is_post_gate(Stage.END_OF_LIFE) and not is_post_gate("packaging") and not is_post_gate(None)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("分销", "distribution"), ("Outbound transport", "distribution"), ("使用", "use"), ("EoL", "end_of_life"), ("寿命末期", "end_of_life")])
+def test_post_gate_synonyms(text, expected):
+    assert parse_stage(text) is Stage(expected)
 
 
 def test_stage_labels_table_is_in_life_cycle_order():

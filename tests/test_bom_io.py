@@ -685,3 +685,30 @@ def test_a_long_shared_string_on_every_row_is_cut_before_it_is_validated_or_echo
     assert len(error.issues) == 9_002  # three cells on each row, and the two missing header keys
     assert len(str(error)) < 10_000 and str(error).endswith("… and 8982 more")
     assert all(len(issue.describe()) < 600 for issue in error.issues)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stages after the gate
+# ---------------------------------------------------------------------------------------------
+
+POST_GATE_CSV = CSV + """\
+DIST,,TRUCK,0.52,kg,分销,,,800,to the customer
+USE,,ELEC-CN-2024-LCA,120,kWh,Use,,,,10 years on the national grid
+EOL,,WASTE-LANDFILL,0.5,kg,end of life,,,,landfill share
+"""
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])
+def test_post_gate_stages_round_trip(tmp_path, fmt):
+    bom = read_text(POST_GATE_CSV)
+    assert [line.stage for line in bom.lines[-3:]] == [Stage.DISTRIBUTION, Stage.USE, Stage.END_OF_LIFE]
+    path = tmp_path / f"bom.{fmt}"
+    if fmt == "csv":
+        path.write_text(write_bom_csv(bom), encoding="utf-8")
+    elif fmt == "json":
+        path.write_text(bom.model_dump_json(indent=2), encoding="utf-8")
+    else:
+        path.write_bytes(write_bom_xlsx(bom))
+    again = read_bom(path)
+    assert again.model_dump() == bom.model_dump()
+    assert [line.stage.value for line in again.lines[-3:]] == ["distribution", "use", "end_of_life"]

@@ -23,7 +23,7 @@ def test_eligible_study_exits_0_and_lists_every_finding(study_engine, tmp_path, 
     assert main(["check", path, "--format", "json", *BASE]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["eligible"] is True and payload["status"] == "eligible"
-    assert len(payload["findings"]) == 47
+    assert len(payload["findings"]) == 49
     assert {"rule_id", "verdict", "severity", "measured", "threshold", "message", "lines"} <= set(payload["findings"][0])
     assert payload["findings"][0]["message"]["zh"]
 

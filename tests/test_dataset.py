@@ -56,6 +56,7 @@ def test_hash_ignores_line_endings_but_not_content(tmp_path):
         ("exchanges.csv", ",TEST,2024,CN,F,1.2,", ",TEST,2024,CN,E,1.2,", "an estimate (tag E) needs gsd >= 1.3"),
         ("exchanges.csv", ',F,1.1,"1,1,1,1,1",', ',F,1.1,"1,1,9,1,1",', "pedigree must be five scores"),
         ("activities.csv", "METAL,Metal ingot,金属锭,kg,", "METAL,Metal ingot,金属锭,kilo,", "unit 'kilo' is not one of"),
+        ("activities.csv", "METAL,Metal ingot,金属锭,kg,CN,material,raw_materials,", "METAL,Metal ingot,金属锭,kg,CN,material,end_of_life,", "default_stage 'end_of_life' is after the gate"),
         ("activities.csv", "TRUCK,Truck freight", "AIR,Truck freight", "duplicate activity id 'AIR'"),
         ("dataset.yaml", "default_site_grid: GRID-A", "default_site_grid: METAL", "default_site_grid 'METAL' is not an electricity_grid"),
         # tags are earned: F is never this project's own model or estimate; S is exact; E says so

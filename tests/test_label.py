@@ -140,3 +140,34 @@ def test_location_based_label_and_files(study_engine, tmp_path):
 def test_expiry_is_the_day_before_the_anniversary():
     assert expiry_for(date(2025, 4, 1), 2) == date(2027, 3, 31)
     assert expiry_for(date(2024, 2, 29), 2) == date(2026, 2, 27)
+
+
+def test_label_boundary_names_the_stages_after_the_gate(study_engine):
+    """A study with distribution, use and end of life in its boundary never reads "cradle-to-gate"
+    alone: the value (12.02949 -> 12.1) holds those stages, and the wording says so."""
+    from .study_fixtures import battery_study_data
+
+    data = battery_study_data()
+    data["product"]["category"] = ""
+    data["method"]["pcr_id"] = "GBA-GENERAL"
+    label = build_label(build_study(study_engine, data), study_engine, "gba-general", EVALUATION_DATE, require_eligible=False)
+    assert label.boundary.en == "cradle-to-gate + distribution, use, end of life"
+    assert label.boundary.zh == "从摇篮到大门 + 产品分销、使用阶段、废弃处置"
+    assert label.total_kgco2e == pytest.approx(12.02949, rel=1e-9)
+    assert build_label(build_study(study_engine), study_engine, "gba-general", EVALUATION_DATE).boundary.en == "cradle-to-gate"
+
+
+def test_a_long_boundary_goes_on_two_lines_before_the_qr_code(study_engine):
+    from footprint.label_render import TEXT_WIDTH, _lines, _text_width
+
+    from .study_fixtures import battery_study_data
+
+    data = battery_study_data()
+    data["product"]["category"] = ""
+    data["method"]["pcr_id"] = "GBA-GENERAL"
+    label = build_label(build_study(study_engine, data), study_engine, "gba-general", EVALUATION_DATE, require_eligible=False)
+    lines = {line.element_id: line for line in _lines(label)}
+    assert lines["label-boundary"].text == label.boundary.zh and lines["label-boundary-en"].text == label.boundary.en
+    for key in ("label-boundary", "label-boundary-en"):
+        assert _text_width(lines[key].text, lines[key].size) <= TEXT_WIDTH + 1e-9
+    assert lines["label-product"].y - lines["label-boundary-en"].y >= 20

@@ -118,3 +118,43 @@ def test_declare_results_writes_what_the_engine_computes(study_engine, study_dat
     assert declared.dataset.sha256 == study_dataset.sha256 and declared.method_id == "ipcc-ar6-gwp100"
     assert declared.excluded_kgco2e == pytest.approx(EXCLUDED, rel=REL)
     assert declared.primary_data_share_pct == pytest.approx(100 * (2.0 + 0.1 + 0.05 * 2.0298 + 0.01) / MARKET_TOTAL, rel=1e-9)
+
+
+# ------------------------------------------------------------------ stages after the gate
+
+
+def test_post_gate_line_outside_the_boundary_is_refused():
+    from .study_fixtures import battery_study_data
+
+    data = battery_study_data()
+    data["boundary"]["stages"].remove("end_of_life")
+    with pytest.raises(InputError) as caught:
+        study_from_data(data)
+    (issue,) = caught.value.issues
+    assert "EOL (end_of_life)" in issue.message and "boundary" in issue.message
+    assert "EOL" in issue.message_zh and "系统边界" in issue.message_zh
+
+
+def test_post_gate_lines_inside_the_boundary_are_computed(study_engine):
+    """Hand values: tests/study_fixtures.py BATTERY_BY_STAGE (total 12.02949)."""
+    from .study_fixtures import BATTERY_BY_STAGE, battery_study_data
+
+    computation = recompute(study_from_data(battery_study_data()), study_engine)
+    by_stage = computation.location.by_stage
+    for stage, expected in BATTERY_BY_STAGE.items():
+        assert by_stage[stage] == pytest.approx(expected, rel=1e-9), stage
+    assert computation.location.total_kgco2e == pytest.approx(12.02949, rel=1e-9)
+
+
+def test_site_certificates_never_cover_the_use_stage_grid(study_engine):
+    """200 GECs cover the site's 2 kWh per unit (1.0 -> 0.1), not the 10 kWh of the use stage:
+    market-based 12.02949 - 0.9 = 11.12949."""
+    from .study_fixtures import battery_study_data
+
+    data = battery_study_data()
+    data["electricity"] = market_study_data()["electricity"]
+    computation = recompute(study_from_data(data), study_engine)
+    assert computation.coverage.site_lines == ("ELEC",)
+    assert computation.coverage.site_kwh_per_unit == pytest.approx(2.0, rel=1e-12)
+    assert computation.market.total_kgco2e == pytest.approx(11.12949, rel=1e-9)
+    assert computation.market.by_stage["use"] == pytest.approx(5.0, rel=1e-9)

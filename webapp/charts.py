@@ -22,6 +22,9 @@ STAGE_COLOURS = {
     "inbound_transport": "#5B7DB1",
     "packaging": "#8E7DBE",
     "production_waste": "#8C8C8C",
+    "distribution": "#4C9A9A",
+    "use": "#D9A441",
+    "end_of_life": "#6B4F3A",
 }
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
+from footprint.bom import GATE_STAGES
 from footprint.dataset import STAGES
 from footprint.units import format_number
 
@@ -115,7 +116,7 @@ def clean_details(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def bom_stages(bom) -> list[str]:
-    """The cradle-to-gate stages holding lines of the BOM, in the standard's order."""
+    """The stages holding lines of the BOM, in the standard's order."""
     present = {line.stage.value for _, line, _ in bom.flat_lines() if line.stage is not None}
     return [stage for stage in STAGES if stage in present]
 
@@ -143,9 +144,10 @@ def quality_rows(form: LabelDetails, bom) -> list[dict[str, str]]:
 
 
 def stage_rows(form: LabelDetails, bom, inside: list[str] | None = None) -> list[dict[str, str]]:
-    """One row (stage, reason) per stage outside the boundary (default: the BOM's stages)."""
+    """One row (stage, reason) per cradle-to-gate stage outside the boundary (default: the BOM's
+    stages); the optional stages after the gate need no reason when left out."""
     inside = set(bom_stages(bom) if inside is None else inside)
-    return keyed_rows(form.excluded_stages, "excluded_stages", [s for s in STAGES if s not in inside], lambda stage: {"reason": ""})
+    return keyed_rows(form.excluded_stages, "excluded_stages", [s for s in GATE_STAGES if s not in inside], lambda stage: {"reason": ""})
 
 
 # ------------------------------------------------------------------------------ form → study

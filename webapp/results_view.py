@@ -8,6 +8,7 @@ import base64
 import pandas as pd
 import streamlit as st
 
+from footprint.bom import POST_GATE_STAGES
 from footprint.dataset import STAGES
 from footprint.reports.numbers import significant
 
@@ -282,7 +283,10 @@ def downloads_section(outcome: Outcome, form: StudyForm, engine, t: Texts) -> No
         more[0].download_button(t("downloads.label_svg"), label.svg, file_name=f"{name}-label.svg", mime="image/svg+xml", icon=":material/label:", key="dl.svg", on_click="ignore", width="stretch")
     if label is not None and label.png:
         more[1].download_button(t("downloads.label_png"), label.png, file_name=f"{name}-label.png", mime="image/png", icon=":material/image:", key="dl.png", on_click="ignore", width="stretch")
-    if outcome.study is not None or form.applicant:
+    after_gate = [stage for stage in POST_GATE_STAGES if stage in outcome.result.by_stage]
+    if after_gate:  # PACT v3 is cradle-to-gate: the export refuses these results
+        more[2].caption(t("downloads.pact_after_gate", stages=", ".join(t.stage(s) for s in after_gate)))
+    elif outcome.study is not None or form.applicant:
         more[2].download_button(
             t("downloads.pact"),
             lambda: integrations.pact_json(outcome, engine, form, form.rule_set),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from ..text_table import fmt_number, format_table
 
 
 def register(subcommands) -> None:
-    parser = subcommands.add_parser("calc", help="compute the cradle-to-gate footprint of a BOM (CSV, Excel or JSON)")
+    parser = subcommands.add_parser("calc", help="compute the footprint of a BOM (CSV, Excel or JSON; cradle-to-gate unless it has distribution / use / end-of-life lines)")
     parser.add_argument("bom_file", help="BOM file: .csv (UTF-8 or GB18030), .xlsx or .json")
     parser.add_argument("--grid", help="site grid activity id (see 'footprint datasets list --category electricity_grid')")
     parser.add_argument("--method", help="characterisation method id (default: IPCC AR6 GWP100)")
@@ -25,11 +26,28 @@ def run(args: argparse.Namespace) -> int:
     for warning in bom.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     result = default_engine().calculate(bom, grid=args.grid, method_id=args.method)
+    note = post_gate_note(result)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     if args.format == "json":
         print(result.to_json())
         return 0
     print(render_table(result))
     return 0
+
+
+def post_gate_note(result) -> str:
+    """What to tell about a BOM with lines after the gate (a BOM has no boundary to check them against)."""
+    from ..bom import GATE_STAGES, POST_GATE_STAGES
+
+    stages = [s for s in POST_GATE_STAGES if s in result.by_stage]
+    if not stages:
+        return ""
+    gate = math.fsum(v for s, v in result.by_stage.items() if s in GATE_STAGES)
+    return (
+        f"the BOM has lines after the factory gate ({', '.join(stages)}): the total is not cradle-to-gate; "
+        f"its cradle-to-gate part is {fmt_number(gate, 6)} kg CO2e per declared unit"
+    )
 
 
 def render_table(result) -> str:

@@ -23,6 +23,10 @@ Mapping notes (what a reader of the export should know):
   ``biogenicNonCO2Emissions`` = biogenic CH4 and similar; they add up to
   ``pcfExcludingBiogenicUptake`` (our total; biogenic CO2 is outside it, 0/0 approach).
 * ``biogenicCO2Uptake`` is the study's biogenic removals when given, as a negative number.
+* PACT v3 carries cradle-to-gate PCFs only: a result with lines in a stage after the gate
+  (distribution, use, end_of_life) is refused with a :class:`~footprint.errors.BoundaryError`
+  instead of being exported with a total that is not cradle-to-gate. Export the study without
+  those stages (or its cradle-to-gate variant) for PACT.
 * ``fossilCarbonContent`` is not computed by the engine: it is taken from the study's product
   property ``fossil_carbon_content_kgc`` when present, else written as 0 and said in ``comment``.
 """
@@ -45,7 +49,8 @@ from urllib.parse import quote
 from .. import units
 from ..data_quality import weighted_ratings
 from ..dataset import STAGES
-from ..errors import FootprintError, InputError, RowIssue
+from ..bom import POST_GATE_STAGES
+from ..errors import BoundaryError, FootprintError, InputError, RowIssue
 from ..reports.numbers import plain_decimal
 from ..user_json import read_json
 from .pact_extension import URN as PACT_EXTENSION_URN
@@ -210,6 +215,17 @@ def _stable_id(source: Any) -> str:
     return str(uuid.uuid5(ID_NAMESPACE, digest.hexdigest()))
 
 
+def refuse_post_gate(result: Any) -> None:
+    """Raise a BoundaryError when the result holds stages after the gate (PACT v3 is cradle-to-gate)."""
+    stages = [s for s in POST_GATE_STAGES if s in result.by_stage]
+    if stages:
+        paths = [line.path for line in result.lines if line.stage in stages]
+        raise BoundaryError(
+            f"PACT v3 exchanges cradle-to-gate footprints only; this result includes stage(s) after the gate: "
+            f"{', '.join(stages)} (lines {', '.join(paths)}). Export a cradle-to-gate study (without those stages) for PACT."
+        )
+
+
 def product_footprint(source: Any, options: PactOptions | None = None) -> dict[str, Any]:
     """The PACT v3 ``ProductFootprint`` of a :class:`~footprint.reports.inputs.ReportInput`."""
     options = options or PactOptions()
@@ -224,6 +240,7 @@ def product_footprint(source: Any, options: PactOptions | None = None) -> dict[s
     if missing:
         raise FootprintError(f"a PACT footprint of a BOM needs: {'; '.join(missing)} (a study file carries them)")
     assert company is not None and period is not None
+    refuse_post_gate(result)
     created = options.created or source.report_date() or period[1]
     product_name = (study.product.name if study is not None else "") or result.product or bom.product
     unit_name, unit_amount = _declared_unit(bom)

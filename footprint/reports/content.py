@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..data_quality import weighted_ratings
+from ..bom import GATE_STAGES
 from ..dataset import STAGES
 from ..i18n import normalise_language, translator
 from .charts import BoundaryBox, bar_chart_png, boundary_diagram_png
@@ -216,16 +217,17 @@ def _included_stages(w: _Writer) -> tuple[list[str], list[tuple[str, str]]]:
     excluded_ids = {stage for stage, _ in excluded}
     present = [stage for stage in STAGES if stage in w.result.by_stage]
     included = [s for s in STAGES if (s in declared or s in present) and s not in excluded_ids]
-    if not declared:
-        included = [s for s in STAGES if s not in excluded_ids]
+    if not declared:  # no stated boundary (a BOM): the gate stages, and any stage after the gate the BOM holds
+        included = [s for s in STAGES if s not in excluded_ids and (s in GATE_STAGES or s in present)]
     return included, excluded
 
 
 def _boundary(w: _Writer) -> list[Block]:
     study = w.src.study
     included, excluded = _included_stages(w)
+    after_gate = [s for s in included if s not in GATE_STAGES]
     rows = [
-        (w.t("report.boundary.type"), w.t("report.boundary.cradle_to_gate")),
+        (w.t("report.boundary.type"), " + ".join([w.t("report.boundary.cradle_to_gate"), *[w.stage(s) for s in after_gate]])),
         (w.t("report.boundary.stages_included"), w.join([w.stage(s) for s in included]) or w.t("report.none")),
     ]
     if excluded:
@@ -239,7 +241,8 @@ def _boundary(w: _Writer) -> list[Block]:
         rows.append((w.t("report.boundary.description"), study.boundary.description))
     boxes = []
     excluded_ids = {s for s, _ in excluded}
-    for stage in STAGES:
+    # the diagram draws inputs into the site: the gate stages (stages after the gate are listed above)
+    for stage in GATE_STAGES:
         value = w.result.by_stage.get(stage, 0.0)
         is_in = stage in included and stage not in excluded_ids
         value_text = f"{w.kg(value)} kg CO2e ({w.share(value)})" if is_in else ""
@@ -248,7 +251,7 @@ def _boundary(w: _Writer) -> list[Block]:
         boxes,
         gate_label=w.t("report.boundary.gate"),
         site_label=w.t("report.boundary.site"),
-        outside_label=w.t("report.boundary.outside"),
+        outside_label=w.t("report.boundary.outside") if not after_gate else w.t("report.boundary.after_gate", stages=w.join([w.stage(s) for s in after_gate])),
         boundary_label=w.t("report.boundary.frame"),
         language=w.language,
     )
@@ -652,6 +655,52 @@ def _hashes(w: _Writer) -> list[Block]:
     return [Heading(w.t("report.section.dataset")), KeyValues(tuple(rows))]
 
 
+def _battery(w: _Writer) -> list[Block]:
+    """The EU battery declaration (per kWh over the service life), for studies under the battery rules."""
+    from ..battery_declaration import battery_declaration, is_battery_rule_set
+    from ..errors import InputError
+
+    study, rule_set = w.src.study, w.src.rule_set
+    if study is None or w.src.computation is None or not is_battery_rule_set(rule_set):
+        return []
+    blocks: list[Block] = [Heading(w.t("report.section.battery"))]
+    try:
+        document = battery_declaration(study, rule_set=rule_set, computation=w.src.computation)
+    except InputError as error:
+        reasons = w.join([w.bilingual(i.message, i.message_zh) for i in error.issues])
+        return blocks + [Paragraph(w.t("report.battery.unavailable", reasons=reasons))]
+    blocks.append(
+        Paragraph(
+            w.t(
+                "report.battery.intro",
+                life=significant(document["service_life_energy_kwh"], 6),
+                units=significant(document["declared_units_per_battery"], 6),
+                declared_unit=document["declared_unit"],
+                basis=w.t(f"report.battery.basis_{document['basis']}"),
+            )
+        )
+    )
+    rows = []
+    for stage in document["stages"]:
+        name = w.bilingual(stage["label"]["en"], stage["label"]["zh"])
+        if not stage["in_boundary"]:
+            name += " " + w.t("report.battery.not_in_boundary", reason=w.or_missing(stage["excluded_reason"]))
+        rows.append((name, significant(stage["kgco2e_per_kwh"], 4), w.kg(stage["kgco2e_per_battery"])))
+    blocks.append(
+        Table(
+            (w.t("report.battery.col_stage"), w.t("report.battery.col_per_kwh"), w.t("report.battery.col_per_battery")),
+            tuple(rows),
+            (6, 2.5, 2.5),
+            ("L", "R", "R"),
+            footer=(w.t("report.battery.total"), significant(document["total_kgco2e_per_kwh"], 4), w.kg(document["total_kgco2e_per_battery"])),
+        )
+    )
+    for left in document["excluded_stages"]:
+        blocks.append(Paragraph(w.t("report.battery.excluded", stage=w.stage(left["bom_stage"]), reason=w.bilingual(left["reason"]["en"], left["reason"]["zh"]), value=w.kg(left["kgco2e_per_battery"])), "note"))
+    blocks.append(Paragraph(w.t("report.battery.hashes", mapping=document["stage_mapping"]["sha256"]), "note"))
+    return blocks
+
+
 def _label_block(w: _Writer) -> LabelBlock:
     label = w.src.label
     assert label is not None
@@ -724,6 +773,7 @@ SECTIONS: tuple[Callable[[_Writer], list[Block]], ...] = (
     _limitations,
     _hashes,
     _label,
+    _battery,
 )
 
 

@@ -109,3 +109,19 @@ def test_unknown_activity_suggests_ids_and_the_command_line_hint(capsys, tmp_pat
     code, _, err = run(capsys, "calc", str(bom))
     assert code == 2 and "did you mean AL-EXTR-GBA" in err
     assert "hint: 'footprint datasets list --search TEXT'" in err
+
+
+def test_lines_after_the_gate_are_flagged(capsys, tmp_path):
+    """The lamp plus 10 kWh of use on the national grid: the note says the total is not
+    cradle-to-gate and gives the cradle-to-gate part (the lamp's own total)."""
+    _, base, _ = run(capsys, "calc", str(LAMP), "--format", "json")
+    path = tmp_path / "lamp-use.csv"
+    path.write_text(LAMP.read_text(encoding="utf-8") + "USE,,ELEC-CN-2024-LCA,10,kWh,use,secondary,,,10 kWh over the service life\n", encoding="utf-8")
+    code, out, err = run(capsys, "calc", str(path), "--format", "json")
+    assert code == 0, err
+    payload, lamp = json.loads(out), json.loads(base)
+    assert "after the factory gate (use)" in err and "not cradle-to-gate" in err
+    assert payload["by_stage"]["use"] > 0
+    assert math.fsum(v for s, v in payload["by_stage"].items() if s != "use") == pytest.approx(lamp["total_kgco2e"], rel=1e-9)
+    _, _, quiet = run(capsys, "calc", str(LAMP), "--format", "json")
+    assert "after the factory gate" not in quiet

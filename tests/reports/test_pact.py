@@ -178,3 +178,19 @@ def test_round_trip_our_export_back_as_a_supplier_activity(study_report):
     assert activity.unit == "piece"
     assert activity.kgco2e_per_unit == pytest.approx(study_report.result.total_kgco2e, rel=1e-12)
     assert activity.mass_kg_per_unit == pytest.approx(0.38)
+
+
+def test_a_result_with_stages_after_the_gate_is_refused(study_engine):
+    """PACT v3 carries cradle-to-gate PCFs: a study with distribution/use/end-of-life lines is
+    refused with a BoundaryError naming the stages and lines, never exported with a larger total."""
+    from footprint.errors import BoundaryError
+    from footprint.exchange.pact import product_footprint
+    from footprint.reports.inputs import prepare_report
+
+    from ..study_fixtures import EVALUATION_DATE, battery_study_data, build_study
+
+    report = prepare_report(build_study(study_engine, battery_study_data()), study_engine, evaluation_date=EVALUATION_DATE, evaluate_rules=False)
+    with pytest.raises(BoundaryError, match=r"cradle-to-gate footprints only.*distribution, use, end_of_life \(lines DIST, USE, EOL\)"):
+        product_footprint(report)
+    gate_only = prepare_report(build_study(study_engine, battery_study_data(post_gate=False)), study_engine, evaluation_date=EVALUATION_DATE, evaluate_rules=False)
+    assert Decimal(product_footprint(gate_only)["pcf"]["pcfExcludingBiogenicUptake"]) == pytest.approx(Decimal("6.81949"), rel=Decimal("1e-9"))

@@ -170,3 +170,48 @@ def test_significant_figures_never_use_exponents():
     assert significant(0.000123456) == "0.0001235"
     assert significant(-3.2) == "-3.2"
     assert significant(0.0) == "0"
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_battery_study_report_has_the_eu_declaration(study_engine, language):
+    """Hand values: tests/test_battery_declaration.py (raw material 0.002804, total 0.003514745 kg
+    CO2e/kWh; 35.15 kg per battery); the section is last and only under the battery rules."""
+    from footprint.i18n import text
+    from footprint.reports.content import build_document
+    from footprint.reports.document import Heading, Table
+    from footprint.reports.inputs import prepare_report
+
+    from ..study_fixtures import EVALUATION_DATE, battery_study_data, build_study
+
+    study = build_study(study_engine, battery_study_data())
+    source = prepare_report(study, study_engine, rule_set="gba-li-ion-battery-pack", evaluation_date=EVALUATION_DATE)
+    document = build_document(source, language)
+    headings = [block.text for block in document.blocks if isinstance(block, Heading) and block.level == 1]
+    assert headings[-1] == text("report.section.battery", language)
+    table = [block for block in document.blocks if isinstance(block, Table)][-1]
+    assert [row[1] for row in table.rows] == [significant(v, 4) for v in (0.002804, 0.000605745, 0.00001, 0.000095)]
+    assert table.footer[1] == significant(0.003514745, 4) and table.footer[2] == significant(35.14745, 4)
+    body = document.text()
+    assert ("End of life and recycling" if language == "en" else "寿命终止和回收") in body
+    general = build_document(prepare_report(study, study_engine, evaluation_date=EVALUATION_DATE), language)
+    assert text("report.section.battery", language) not in general.text()
+
+
+def test_boundary_section_names_the_stages_after_the_gate(study_engine):
+    from footprint.bom import bom_from_data
+    from footprint.reports.content import build_document
+    from footprint.reports.document import KeyValues
+    from footprint.reports.inputs import prepare_report
+
+    lines = [{"id": "H", "activity_id": "HOUSING", "amount": 0.9, "unit": "kg", "stage": "raw_materials"}]
+    plain = bom_from_data({"product": "Bracket", "declared_unit": "1 kg", "lines": lines})
+    with_eol = bom_from_data({"product": "Bracket", "declared_unit": "1 kg", "lines": [*lines, {"id": "EOL", "activity_id": "WASTE", "amount": 1, "unit": "kg", "stage": "end_of_life"}]})
+
+    def boundary_rows(bom):
+        document = build_document(prepare_report(bom, study_engine), "en")
+        return dict(next(block for block in document.blocks if isinstance(block, KeyValues) and any(k == "Boundary" for k, _ in block.rows)).rows)
+
+    rows = boundary_rows(plain)
+    assert "End of life" not in rows["Stages included"] and rows["Boundary"].endswith("gate)")
+    rows = boundary_rows(with_eol)
+    assert rows["Boundary"].endswith(" + End of life") and "End of life" in rows["Stages included"]

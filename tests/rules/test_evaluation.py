@@ -35,7 +35,7 @@ def test_compliant_study_is_eligible(study_engine):
     evaluation = judge(study_engine, lamp_study_data())
     assert evaluation.status == STATUS_ELIGIBLE and evaluation.eligible
     assert not failed_rules(evaluation)
-    assert len(evaluation.findings) == 47
+    assert len(evaluation.findings) == 49
     assert evaluation.results["total_kgco2e"] == pytest.approx(LOCATION_TOTAL, rel=1e-12)
     assert evaluation.rule_set["id"] == "gba-general"
 
@@ -117,7 +117,10 @@ def test_battery_study_under_its_product_rules(study_engine):
 
     evaluation = judge(study_engine, battery_data(), rules="gba-li-ion-battery-pack")
     assert evaluation.eligible, [r.en for r in evaluation.reasons]
-    assert len(evaluation.findings) == 49
+    assert len(evaluation.findings) == 52  # 49 general - GBA-UNIT-002 disabled + 4 battery rules
+    # a cradle-to-gate battery that does not say why distribution and end of life are left out
+    # cannot make the EU declaration: a minor finding, the GBA label is still granted
+    assert evaluation.finding("BAT-DECL-001").verdict is Verdict.FAIL
     # the same battery judged by the general rules is sent to its product rule set
     general = judge(study_engine, battery_data())
     assert general.finding("GBA-SCOPE-001").verdict is Verdict.FAIL

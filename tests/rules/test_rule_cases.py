@@ -18,7 +18,7 @@ import pytest
 from footprint.rules import Verdict, load_rule_set
 from footprint.rules.evaluator import _outcome, make_context
 
-from ..study_fixtures import EVALUATION_DATE, build_study, lamp_study_data, market_study_data, study_dataset, study_engine  # noqa: F401
+from ..study_fixtures import BATTERY_POST_GATE_LINES, EVALUATION_DATE, build_study, lamp_study_data, market_study_data, study_dataset, study_engine  # noqa: F401
 
 Mutation = Callable[[dict], None]
 
@@ -88,6 +88,21 @@ PREVIOUS = {"certificate_no": "GBA-CFP-2023-0007", "total_kgco2e": 6.9, "pcr_id"
 
 def add_exclusion(exclusion: dict) -> Mutation:
     return lambda data: data["exclusions"].append(exclusion)
+
+
+def post_gate(stage: str, **properties) -> Mutation:
+    """Add the battery fixture's line of a post-gate stage and put the stage in the boundary."""
+
+    def apply(data: dict) -> None:
+        data["bom"]["lines"].append(next(dict(l) for l in BATTERY_POST_GATE_LINES if l["stage"] == stage))
+        data["boundary"]["stages"].append(stage)
+        data["product"].setdefault("properties", {}).update(properties)
+
+    return apply
+
+
+def exclude_stages(**reasons: str) -> Mutation:
+    return lambda data: data["boundary"]["excluded"].extend({"stage": stage, "reason": reason} for stage, reason in reasons.items())
 
 
 def battery_data() -> dict:
@@ -184,6 +199,14 @@ CASES = [
     Case("BAT-UNIT-001", lambda d: d["product"]["properties"].pop("service_life_energy_kwh"), rule_set="gba-li-ion-battery-pack", base=battery_data),
     Case("BAT-DATA-001", lambda d: line(d, "ELEC").update(data_type="secondary"), rule_set="gba-li-ion-battery-pack", base=battery_data),
     Case("BAT-DATA-002", set_("interpretation.significant_lines", ["HOUSING", "DRIVER"]), rule_set="gba-li-ion-battery-pack", base=battery_data),
+    Case("BAT-DECL-001", lambda d: d["boundary"]["excluded"][-1].update(reason=""), setup=exclude_stages(distribution="sold ex works", end_of_life="take-back not yet modelled"), rule_set="gba-li-ion-battery-pack", base=battery_data, name="end of life without reason"),
+    Case("BAT-DECL-001", set_("product.properties.service_life_energy_kwh", 0), setup=both(post_gate("distribution"), post_gate("end_of_life")), rule_set="gba-li-ion-battery-pack", base=battery_data, name="no service-life energy"),
+    # stages after the gate
+    Case("GBA-PG-001", set_("method.recycling_approach", ""), setup=post_gate("end_of_life"), name="approach not named"),
+    Case("GBA-PG-001", set_("method.recycling_approach", "recycled_content"), setup=post_gate("end_of_life"), name="approach not cut-off or CFF"),
+    Case("GBA-PG-001", lambda d: line(d, "EOL").update(activity_id="TRUCK", distance_km=50), setup=post_gate("end_of_life"), name="not a waste treatment"),
+    Case("GBA-PG-002", lambda d: line(d, "USE").update(activity_id="ELEC-SITE"), setup=post_gate("use", service_life_years=10), name="site electricity in use"),
+    Case("GBA-PG-002", lambda d: d["product"]["properties"].pop("service_life_years"), setup=post_gate("use", service_life_years=10), name="no service life"),
 ]
 
 

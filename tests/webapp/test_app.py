@@ -468,3 +468,18 @@ def test_an_erp_export_is_mapped_with_suggested_activities_and_the_mapping_remem
     assert "last file with these columns" in texts(at.caption)
     at.button(key="map.cancel").click().run()
     assert len(current_rows(at.session_state, "materials")) == 4
+
+
+def test_results_with_a_use_stage_offer_no_pact_download_and_say_why(engine):
+    """A BOM with 10 kWh of use on the national grid: the use stage is computed and shown, and
+    the PACT button (cradle-to-gate only) is replaced by the reason."""
+    from webapp.main import EXAMPLE_BOM
+
+    data = EXAMPLE_BOM.read_bytes() + b"USE,,ELEC-CN-2024-LCA,10,kWh,use,secondary,,,10 kWh over the service life\n"
+    at = _upload(new_app("en"), "lamp-use.csv", data)
+    at.text_input(key="f.applicant").input("Test Lighting Co., Ltd.").run()
+    calculate(at)
+    assert not at.exception
+    assert outcome(at).result.by_stage["use"] > 0
+    assert not [b for b in at.get("download_button") if getattr(b, "key", None) == "dl.pact"]
+    assert any("No PACT export" in c.value and "Use" in c.value for c in at.caption)

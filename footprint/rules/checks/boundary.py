@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...bom import Stage
+from ...bom import GATE_STAGES, Stage
 from ..model import failed, passed
 from ..registry import NoParams, Params, register_check
 from .common import stage_zh
@@ -57,7 +57,7 @@ def boundary_complete(ctx, p: BoundaryParams):
 
 @register_check("exclusions_justified", NoParams)
 def exclusions_justified(ctx, p: NoParams):
-    """Every excluded flow and every life-cycle stage outside the boundary has a reason."""
+    """Every excluded flow and every cradle-to-gate stage outside the boundary has a reason."""
     study = ctx.study
     problems: list[tuple[str, str]] = []
     lines = []
@@ -69,7 +69,9 @@ def exclusions_justified(ctx, p: NoParams):
     for stage, reason in justified.items():
         if not reason.strip():
             problems.append((f"excluded stage {stage} has no reason", f"排除的阶段“{stage_zh(stage)}”未说明理由"))
-    for stage in STAGE_IDS:
+    # Stages after the gate are outside a cradle-to-gate study by definition; only the gate
+    # stages need a stated reason when left out.
+    for stage in GATE_STAGES:
         if stage not in study.boundary.stages and stage not in justified:
             problems.append(
                 (f"stage {stage} is neither in the boundary nor listed as excluded with a reason", f"阶段“{stage_zh(stage)}”既未纳入边界，也未说明排除理由")
