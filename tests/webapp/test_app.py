@@ -16,12 +16,6 @@ from .helpers import bound, calculate, edit_grid, new_app, outcome, pick, texts
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-@pytest.fixture(scope="module")
-def engine():
-    from webapp.config import engine_for
-
-    return engine_for(None)  # the bundled GBA dataset, as `streamlit run app.py` uses
-
 
 def _bom(lines, product="Bracket", declared="1 piece", mass=0.5, grid=None):
     data = {"product": product, "declared_unit": {"quantity": declared, "mass_kg_per_piece": mass}, "lines": lines}

@@ -15,13 +15,6 @@ from webapp.state import StudyForm, build_bom, build_study, draft_json, load_sav
 from webapp.texts import Texts
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    from webapp.catalog import Catalog
-    from webapp.config import engine_for
-
-    return Catalog(engine_for(None))
-
 
 def _form(**details) -> StudyForm:
     form = StudyForm(product_name="Bracket", applicant="ACME", product_model="B1", site_name="Plant", mass_kg_per_piece=0.5, electricity_amount=0.2, **details)

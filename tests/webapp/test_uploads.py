@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from webapp.catalog import Catalog
 from webapp.state import StudyForm
 from webapp.uploads import has_lines, merge_upload, read_upload, unknown_activities
 
@@ -21,12 +20,6 @@ H1,H,PP-PART-GBA,0.02,kg,
 E,,ELEC-SITE,0.5,kWh,manufacturing_energy
 """
 
-
-@pytest.fixture(scope="module")
-def catalog():
-    from webapp.config import engine_for
-
-    return Catalog(engine_for(None))
 
 
 def _form(**rows) -> StudyForm:

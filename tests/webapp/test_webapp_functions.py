@@ -12,7 +12,6 @@ from footprint.bom import bom_from_data
 from footprint.bom_io import read_bom
 from footprint.errors import InputError
 from webapp import integrations
-from webapp.catalog import Catalog
 from webapp.downloads import safe_filename, study_json, template_csv, template_xlsx
 from webapp.state import (
     StudyForm,
@@ -27,16 +26,6 @@ from webapp.texts import Texts
 from webapp.uploads import read_upload
 
 
-@pytest.fixture(scope="module")
-def engine():
-    from webapp.config import engine_for
-
-    return engine_for(None)
-
-
-@pytest.fixture(scope="module")
-def catalog(engine):
-    return Catalog(engine)
 
 
 def test_search_by_chinese_english_traditional_and_id(catalog):

@@ -18,18 +18,6 @@ from .helpers import new_app, texts
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-@pytest.fixture(scope="module")
-def engine():
-    from webapp.config import engine_for
-
-    return engine_for(None)
-
-
-@pytest.fixture(scope="module")
-def catalog(engine):
-    from webapp.catalog import Catalog
-
-    return Catalog(engine)
 
 
 @pytest.fixture(scope="module")
