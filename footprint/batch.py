@@ -92,7 +92,7 @@ class ConversionPlans:
 
     def convert(self, line, activity_unit: str) -> float:
         """The line's amount (per parent unit) in ``activity_unit``; raises UnitError like the engine."""
-        mass, distance = line.mass_kg_per_piece, line.distance_km
+        mass, distance = line.unit_mass_kg, line.distance_km
         plan = self.plan(line.unit, activity_unit, mass is not None, distance is not None)
         if isinstance(plan, UnitError):
             raise plan

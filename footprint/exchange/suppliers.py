@@ -187,7 +187,7 @@ class SupplierAwareEngine:
             if path not in paths:
                 continue
             activity = self.registry[line.activity_id]
-            mass = line.mass_kg_per_piece
+            mass = line.unit_mass_kg
             if mass is None and activity.unit == "piece" and activity.mass_kg_per_unit:
                 mass = activity.mass_kg_per_unit
             try:
