@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from functools import lru_cache
 
 MIN_SCORE = 0.55
 MAX_SUGGESTED = 50  # distinct unknown ids per file that get suggestions (each costs a scan)
@@ -21,13 +20,19 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").casefold().strip()
 
 
+_INDEXES: dict[str, tuple[tuple[str, str, str, str, str], ...]] = {}
+
+
 def _index(dataset) -> tuple[tuple[str, str, str, str, str], ...]:
-    return _folded(dataset.sha256, tuple((a.id, a.name_en, a.name_zh, a.default_stage) for a in dataset.activities))
-
-
-@lru_cache(maxsize=16)
-def _folded(sha256: str, activities: tuple[tuple[str, str, str, str], ...]) -> tuple[tuple[str, str, str, str, str], ...]:
-    return tuple((aid, _fold(aid), _fold(en), _fold(zh), stage) for aid, en, zh, stage in activities)
+    """(id, folded id, folded English name, folded Chinese name, default stage) per activity,
+    folded once per dataset content (keyed by its hash), not on every look-up."""
+    index = _INDEXES.get(dataset.sha256)
+    if index is None:
+        index = tuple((a.id, _fold(a.id), _fold(a.name_en), _fold(a.name_zh), a.default_stage) for a in dataset.activities)
+        if len(_INDEXES) >= 16:
+            _INDEXES.clear()
+        _INDEXES[dataset.sha256] = index
+    return index
 
 
 def _score(typed: str, folded_id: str, name_en: str, name_zh: str) -> float:

@@ -195,7 +195,8 @@ def propose_alternatives(engine, bom, grid: str | None = None, top_lines: int = 
             suggestions.append(_suggestion(outcome, None, dataset.activity(baseline.grid), other))
     suggestions.sort(key=lambda s: (s.change_kgco2e, s.to_id))
     site_power = [line for line in baseline.lines if dataset.activity(line.activity_id).category in ("electricity_site", "electricity_grid")]
-    lines = list(baseline.hotspots(top_lines)) + [line for line in site_power if line not in baseline.hotspots(top_lines)]
+    hotspots = list(baseline.hotspots(top_lines))
+    lines = hotspots + [line for line in site_power if line not in hotspots]
     for line in lines:
         found = []
         for candidate in candidates(dataset, line.activity_id):
