@@ -9,6 +9,7 @@ otherwise it falls back to Simplified, never to a missing string.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -51,13 +52,15 @@ HONG_KONG_TERMS = LOCALES / "zh-Hant" / "hong_kong_terms.csv"
 
 
 @lru_cache(maxsize=1)
-def _hong_kong_terms() -> tuple[tuple[str, str], ...]:
-    """(term after OpenCC s2hk, Hong Kong wording), longest first so phrases win over words."""
+def _hong_kong_terms() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pattern of every term after OpenCC s2hk (longest first, so phrases win over the words
+    inside them) and the Hong Kong wording of each."""
     import csv
 
     with HONG_KONG_TERMS.open(encoding="utf-8", newline="") as handle:
-        pairs = [(row["after_s2hk"], row["hong_kong"]) for row in csv.DictReader(handle) if row["after_s2hk"]]
-    return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
+        terms = {row["after_s2hk"]: row["hong_kong"] for row in csv.DictReader(handle) if row["after_s2hk"]}
+    pattern = re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)))
+    return pattern, terms
 
 
 @lru_cache(maxsize=1)
@@ -74,22 +77,9 @@ def to_hong_kong(text: str) -> str:
     """Simplified Chinese in Hong Kong Traditional: OpenCC's s2hk converts characters (and
     character variants), not vocabulary, so mainland terms (信息, 模板, 服務器) would stay; the
     terms table (data, ``locales/zh-Hant/hong_kong_terms.csv``) puts the Hong Kong wording in."""
-    converted = _s2hk()(text)
-    if not converted:
-        return converted
-    # one pass, longest term first, so a replacement is never replaced again
-    terms = _hong_kong_terms()
-    out, index = [], 0
-    while index < len(converted):
-        for term, replacement in terms:
-            if converted.startswith(term, index):
-                out.append(replacement)
-                index += len(term)
-                break
-        else:
-            out.append(converted[index])
-            index += 1
-    return "".join(out)
+    pattern, terms = _hong_kong_terms()
+    # one pass, so a replacement is never replaced again
+    return pattern.sub(lambda match: terms[match.group(0)], _s2hk()(text))
 
 
 def text(key: str, language: str = "en", **values) -> str:
