@@ -77,6 +77,13 @@ def commit(page) -> None:
     idle(page)
 
 
+def fill_textboxes(page, *fields: tuple[str, str]) -> None:
+    """Type each (label, text) into the text box of that label, committing each one."""
+    for name, value in fields:
+        page.get_by_role("textbox", name=name, exact=True).fill(value)
+        commit(page)
+
+
 def launch(playwright, tmp_path: Path, **options):
     """Debian's chromium with a fresh profile, a tall window (the whole form in one screen)."""
     return playwright.chromium.launch_persistent_context(
@@ -361,15 +368,14 @@ def test_new_study_typed_appended_mapped_then_made_eligible_through_the_checklis
             idle(page)
 
             # -- product details, two picked lines, one amount typed into the grid, site electricity
-            for name, value in (
+            fill_textboxes(
+                page,
                 ("Product name", "Aluminium bracket"),
                 ("Model", "AB-2"),
                 ("Company (applicant)", "Example Metal Works Ltd."),
                 ("Manufacturing site", "Bao'an plant"),
                 ("Site address", "Bao'an District, Shenzhen"),
-            ):
-                page.get_by_role("textbox", name=name, exact=True).fill(value)
-                commit(page)
+            )
             page.get_by_role("spinbutton", name="Mass of one piece (kg)").fill("0.55")
             commit(page)
             page.get_by_role("tab", name=EN["materials"]).click()
@@ -430,16 +436,15 @@ def test_new_study_typed_appended_mapped_then_made_eligible_through_the_checklis
             commit(page)
 
             open_item(page, "Name the certification body and its admission reference")
-            for name, value in (
+            fill_textboxes(
+                page,
                 ("Report number", "CFP-2025-07"),
                 ("Certification body", "Example Certification Ltd."),
                 ("Its GBA admission reference", "GBA-CB-0001"),
                 ("Verification statement number", "VS-2025-07"),
                 ("Surveillance plan", "annual surveillance audit"),
                 ("Certificate number", "GBA-CFP-2025-EXAMPLE-000007"),
-            ):
-                page.get_by_role("textbox", name=name, exact=True).fill(value)
-                commit(page)
+            )
             page.get_by_role("spinbutton", name="Surveillance every (months)").fill("12")
             commit(page)
             today = date.today()
