@@ -17,6 +17,8 @@ from functools import lru_cache
 from footprint.commands.datasets import activity_rows
 from footprint.i18n import to_hong_kong
 
+from .texts import Texts
+
 # BOM sections of the form, in screen order. Electricity of the site is its own input.
 SECTIONS = ("materials", "energy", "emissions", "transport")
 SITE_ELECTRICITY = "ELEC-SITE"
@@ -155,11 +157,12 @@ class Catalog:
         return f"{self.name(activity_id, language)} [{activity_id}]"
 
     def picker_label(self, activity_id: str, language: str) -> str:
-        """Long label for the picker: both names, unit and footprint per unit."""
+        """Long label for the picker: both names, unit (named in the interface language: 件 for a
+        piece) and footprint per unit."""
         option = self.options[activity_id]
         return (
             f"{self.name(activity_id, language)} · {self.other_name(activity_id, language)} "
-            f"({option.kgco2e_per_unit:.4g} kg CO2e/{option.unit}) [{activity_id}]"
+            f"({option.kgco2e_per_unit:.4g} kg CO2e/{Texts(language).unit(option.unit)}) [{activity_id}]"
         )
 
     # ------------------------------------------------------------------ search

@@ -47,6 +47,12 @@ def test_grids_in_gba_order_and_names_in_both_languages(catalog):
     assert "聚丙烯" in label and "Polypropylene" in label and "kg CO2e/kg" in label
 
 
+def test_picker_names_the_piece_unit_in_the_interface_language(catalog):
+    assert "kg CO2e/件)" in catalog.picker_label("IC-PACKAGE", "zh-Hans")
+    assert "kg CO2e/件)" in catalog.picker_label("IC-PACKAGE", "zh-Hant")
+    assert "kg CO2e/piece)" in catalog.picker_label("IC-PACKAGE", "en")
+
+
 def test_compose_fills_ids_and_keeps_where_rows_came_from():
     form = StudyForm(
         product_name="P",
