@@ -81,6 +81,15 @@ REPORT_TARGETS: dict[str, Target] = {
     "report_ref": _details("verification", "report_ref"),
 }
 
+# BOM stage → the grid where lines of that stage are typed (a boundary stage without lines is
+# fixed there, not on the boundary diagram field).
+STAGE_TARGETS: dict[str, Target] = {
+    "manufacturing_energy": Target("energy", "editor.energy"),
+    "process_emissions": Target("emissions", "editor.emissions"),
+    "inbound_transport": Target("emissions", "editor.transport"),
+}
+BOM_GRID = Target("materials", "editor.materials")
+
 VERDICTS = ("fail", "needs_evidence")
 SEVERITY_ORDER = {"blocking": 0, "major": 1, "minor": 2, "info": 3}
 
@@ -97,6 +106,7 @@ class Item:
     message: object
     requirement: object
     target: Target | None
+    stage: str | None = None  # the BOM stage an item is about (its text names it)
 
 
 def _missing_elements(finding) -> list[str]:
@@ -105,11 +115,30 @@ def _missing_elements(finding) -> list[str]:
     return [element for element in required if element not in present]
 
 
+def _boundary_items(finding, verdict: str, severity: str) -> list[Item]:
+    """One item per required stage without lines (at the grid where its lines are typed), one
+    for the diagram reference, one for anything else the boundary check found."""
+    details = getattr(finding, "details", None) or {}
+
+    def item(what: str, target: Target, stage: str | None = None) -> Item:
+        return Item(what, finding.rule_id, severity, verdict, finding.message, finding.requirement, target, stage)
+
+    stages = [*details.get("missing_stages", []), *details.get("empty_stages", [])]
+    items = [item("boundary_stage_empty", STAGE_TARGETS.get(stage, BOM_GRID), stage) for stage in stages]
+    if details.get("diagram"):
+        items.append(item("boundary_diagram", CHECK_TARGETS["boundary_complete"]))
+    if details.get("boundary_type") or details.get("undeclared_stages") or not items:
+        items.append(item("boundary_complete", CHECK_TARGETS["boundary_complete"]))
+    return items
+
+
 def items_for(finding) -> list[Item]:
     """The checklist items of one finding (none when it passes or does not apply)."""
     verdict, severity = finding.verdict.value, finding.severity.value
     if verdict not in VERDICTS:
         return []
+    if finding.check == "boundary_complete":
+        return _boundary_items(finding, verdict, severity)
     if finding.check == "report_elements":
         missing = _missing_elements(finding)
         if missing:

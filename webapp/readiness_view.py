@@ -28,7 +28,7 @@ def readiness_section(outcome, t: Texts) -> None:
             text, button = st.columns([5, 1], vertical_alignment="center")
             severity = t(f"findings.severity_{item.severity}")
             try:
-                what = t(f"ready.do.{item.what}")
+                what = t(f"ready.do.{item.what}", **({"stage": t.stage(item.stage)} if item.stage else {}))
             except KeyError:  # a check of a product rule set without its own wording here
                 what = escape_markdown(t.pick(item.requirement.en, item.requirement.zh))
             text.markdown(f"{ICONS.get(item.verdict, '')} **{what}** · {severity}")

@@ -260,6 +260,20 @@ def test_every_rule_of_the_shipped_sets_has_a_case():
         assert not missing, f"{name}: no pass/fail case for {sorted(missing)}"
 
 
+def test_boundary_findings_name_each_problem_by_kind(study_engine):
+    """What the web form's checklist reads to send each problem to its own field."""
+    data = lamp_study_data()
+    data["bom"]["lines"] = [l for l in data["bom"]["lines"] if l["id"] != "TRUCK"]
+    data["boundary"]["stages"].remove("raw_materials")
+    data["boundary"]["diagram_ref"] = ""
+    outcome = verdict(study_engine, Case("GBA-BND-001", nothing), data)
+    assert outcome.verdict is Verdict.FAIL
+    assert outcome.details == {
+        "missing_stages": ["raw_materials"], "empty_stages": ["inbound_transport"],
+        "undeclared_stages": ["raw_materials"], "boundary_type": False, "diagram": True,
+    }
+
+
 def test_gases_covered_fails_when_the_method_lacks_a_gas(study_engine):
     rule_set = load_rule_set("gba-general")
     rule = rule_set.rule("GBA-GHG-001")

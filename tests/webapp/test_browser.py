@@ -414,7 +414,7 @@ def test_new_study_typed_appended_mapped_then_made_eligible_through_the_checklis
             shots.take("en-9-readiness", page.get_by_test_id("stMetric").first)
             print(f"calculated {time.monotonic() - started:.1f}")
 
-            open_item(page, "Complete the system boundary and give the boundary diagram reference")
+            open_item(page, "Give the boundary diagram reference")
             page.get_by_role("textbox", name="Boundary diagram (where it is in your report)").fill("Report CFP-2025-07, figure 1")
             commit(page)
             stages = page.locator("[class*=st-key-editor-excluded_stages] [data-testid=stDataFrame]")

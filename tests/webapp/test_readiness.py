@@ -29,6 +29,21 @@ def test_a_failing_finding_points_to_its_field():
     assert item.target.tab == "product" and item.target.field == "f.mass_kg_per_piece"
 
 
+def test_a_boundary_stage_without_lines_is_fixed_in_the_grid_of_that_stage():
+    finding = _finding("boundary_complete", severity="blocking")
+    finding.details = {"missing_stages": ["raw_materials"], "empty_stages": ["inbound_transport", "manufacturing_energy"], "undeclared_stages": [], "boundary_type": False, "diagram": True}
+    items = items_for(finding)
+    assert [(i.what, i.stage, i.target.tab, i.target.field) for i in items] == [
+        ("boundary_stage_empty", "raw_materials", "materials", "editor.materials"),
+        ("boundary_stage_empty", "inbound_transport", "emissions", "editor.transport"),
+        ("boundary_stage_empty", "manufacturing_energy", "energy", "editor.energy"),
+        ("boundary_diagram", None, "details", "f.boundary_diagram_ref"),
+    ]
+    for language in ("en", "zh-Hans"):
+        t = Texts(language)
+        assert t.stage("inbound_transport") in t("ready.do.boundary_stage_empty", stage=t.stage("inbound_transport"))
+
+
 def test_passing_and_not_applicable_findings_are_not_listed():
     assert items_for(_finding("dqr_coverage", verdict="pass")) == []
     assert items_for(_finding("dqr_coverage", verdict="not_applicable")) == []

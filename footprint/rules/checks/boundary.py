@@ -29,24 +29,35 @@ def boundary_complete(ctx, p: BoundaryParams):
     stages_with_lines = {line.stage for line in computed.location.lines if line.kgco2e > 0 or line.activity_amount > 0}
     stages_with_lines |= {e.stage for e in computed.exclusions if e.stage}
     problems: list[tuple[str, str]] = []
+    # What each problem needs from the user, by kind (the web form's checklist sends each to the
+    # field that fixes it: a stage without lines to the grid where such lines are typed).
+    details: dict[str, list[str] | bool] = {"missing_stages": [], "empty_stages": [], "undeclared_stages": [], "boundary_type": False, "diagram": False}
     if boundary.type != p.boundary_type:
+        details["boundary_type"] = True
         problems.append((f"boundary type is {boundary.type!r}, not {p.boundary_type!r}", f"系统边界为 {boundary.type!r}，而非 {p.boundary_type!r}"))
     unknown = [s for s in boundary.stages if s not in STAGE_IDS]
     if unknown:
         problems.append((f"unknown stage id(s) {', '.join(unknown)}", f"未知阶段 {'、'.join(unknown)}"))
     for stage in p.required_stages:
         if stage not in boundary.stages:
+            details["missing_stages"].append(stage)
             problems.append((f"required stage {stage} is not in the boundary", f"系统边界缺少必需阶段“{stage_zh(stage)}”"))
         elif stage not in stages_with_lines:
+            details["empty_stages"].append(stage)
             problems.append((f"stage {stage} is declared but no BOM line is in it", f"声明了阶段“{stage_zh(stage)}”，但物料清单中没有该阶段的数据"))
     undeclared = sorted({line.stage for line in computed.location.lines} - set(boundary.stages))
     lines = [line.path for line in computed.location.lines if line.stage in undeclared]
+    details["undeclared_stages"] = undeclared
     for stage in undeclared:
         problems.append((f"lines in stage {stage}, which the boundary does not declare", f"物料清单含有未声明阶段“{stage_zh(stage)}”的数据"))
     if p.require_diagram and not boundary.diagram_ref.strip():
+        details["diagram"] = True
         problems.append(("no boundary diagram reference", "未提供系统边界图"))
     if problems:
-        return failed("; ".join(e for e, _ in problems), "；".join(z for _, z in problems), measured=list(boundary.stages), threshold=p.required_stages, lines=lines)
+        return failed(
+            "; ".join(e for e, _ in problems), "；".join(z for _, z in problems),
+            measured=list(boundary.stages), threshold=p.required_stages, lines=lines, details=details,
+        )
     return passed(
         f"{boundary.type} with {', '.join(boundary.stages)}; every required stage holds data",
         f"{boundary.type}，包含 {'、'.join(stage_zh(s) for s in boundary.stages)}；必需阶段均有数据",
