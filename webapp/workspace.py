@@ -39,6 +39,7 @@ CURRENT = "ws.current"
 class Variant:
     name: str
     form: StudyForm
+    outcome: Any = None  # its last webapp.compute.Outcome, shown again when it is switched back to
 
 
 def clean_name(name: str, fallback: str) -> str:
@@ -62,10 +63,12 @@ def ensure(state: session.State, name: str) -> None:
 
 
 def sync(state: session.State) -> list[Variant]:
-    """The variants, with the current one as entered on the screen now."""
+    """The variants, with the current one as entered on the screen now (and its results)."""
     items = variants(state)
     if items:
-        items[current(state)].form = session.read_form(state)
+        shown = items[current(state)]
+        shown.form = session.read_form(state)
+        shown.outcome = state.get("outcome")
     return items
 
 
@@ -76,8 +79,13 @@ def _show(state: session.State, index: int) -> None:
         state[session.PARKED_FORM] = form
     else:
         session.push_form(state, form)
-    for key in ("outcome", "upload.report"):  # results and upload notes of the previous variant
-        state.pop(key, None)
+    state.pop("upload.report", None)  # upload notes of the previous variant
+    # Its own last results (marked out of date by their fingerprint when the form has changed).
+    outcome = variants(state)[index].outcome
+    if outcome is None:
+        state.pop("outcome", None)
+    else:
+        state["outcome"] = outcome
 
 
 def switch(state: session.State, index: int) -> None:

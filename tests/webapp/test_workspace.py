@@ -57,6 +57,25 @@ def test_add_duplicate_rename_switch_delete_with_a_plain_state(lamp):
     assert session.read_form(state).product_name == "edited B"
 
 
+def test_each_variant_keeps_its_own_results(lamp, engine):
+    """Switching back shows that variant's last results, not none and not the other's."""
+    from webapp.compute import calculate, fingerprint
+
+    state: dict = {}
+    session.push_form(state, lamp)
+    workspace.ensure(state, "A")
+    state["outcome"] = result_a = calculate(lamp, engine, uncertainty=False)
+    assert workspace.duplicate(state, "B")
+    assert "outcome" not in state  # B has not been calculated
+    state["outcome"] = result_b = calculate(_variant_b(session.read_form(state)), engine, uncertainty=False)
+    workspace.switch(state, 0)
+    assert state["outcome"] is result_a and result_a.fingerprint == fingerprint(session.read_form(state))
+    workspace.switch(state, 1)
+    assert state["outcome"] is result_b and result_b.result.total_kgco2e > result_a.result.total_kgco2e
+    workspace.delete(state, 1)
+    assert state["outcome"] is result_a
+
+
 def test_workspace_file_round_trip(lamp, engine, catalog):
     items = [workspace.Variant("Lamp", lamp), workspace.Variant("Draft", StudyForm(product_name="half done"))]
     data = workspace.workspace_json(items, engine.dataset)
