@@ -143,9 +143,9 @@ def create_app(state: HostState) -> FastAPI:
 
     @app.get("/3/footprints")
     def list_footprints(request: Request) -> Response:
-        authorised(request, "footprint:list")
+        client = authorised(request, "footprint:list")
         limit, offset, criteria = _page(request)
-        matching = [f for f in state.catalogue.footprints() if criteria.matches(f)]
+        matching = [f for f in state.catalogue.footprints() if client.sees(f) and criteria.matches(f)]
         end = len(matching) if limit is None else offset + limit
         headers = {}
         if end < len(matching) and limit:
@@ -155,9 +155,9 @@ def create_app(state: HostState) -> FastAPI:
 
     @app.get("/3/footprints/{footprint_id}")
     def get_footprint(footprint_id: str, request: Request) -> Response:
-        authorised(request, "footprint:read")
+        client = authorised(request, "footprint:read")
         footprint = state.catalogue.footprint(footprint_id)
-        if footprint is None:
+        if footprint is None or not client.sees(footprint):  # one answer: a hidden one does not exist
             raise NotFound(f"footprint with id {footprint_id[:100]!r} does not exist")
         return JSONResponse({"data": footprint})
 

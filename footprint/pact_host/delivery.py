@@ -72,7 +72,7 @@ class DeliveryWorker:
             try:
                 event = claimed.event
                 if event is None:
-                    answer = answer_for(claimed.request, self.catalogue, claimed.source, self.outbox.now())
+                    answer = answer_for(claimed.request, client, self.catalogue, claimed.source, self.outbox.now())
                     event = self.outbox.keep_event(claimed, answer)
                 with self.make_client(client.reply_to) as remote:
                     remote.post_event(event)

@@ -12,7 +12,7 @@ from typing import Any
 
 from .catalogue import Catalogue
 from .client import PactClient
-from .credentials import ReplyTo
+from .credentials import Client, ReplyTo
 from .events import REQUEST_FULFILLED, REQUEST_REJECTED, new_event, request_criteria
 
 ClientFactory = Callable[[ReplyTo], PactClient]
@@ -22,10 +22,11 @@ def default_client(reply_to: ReplyTo) -> PactClient:
     return PactClient(reply_to.url, reply_to.client_id, reply_to.client_secret)
 
 
-def answer_for(request: dict[str, Any], catalogue: Catalogue, source: str, at: datetime | None = None) -> dict[str, Any]:
-    """The fulfilled or rejected event that answers ``request`` (its time ``at``, default now)."""
+def answer_for(request: dict[str, Any], requester: Client, catalogue: Catalogue, source: str, at: datetime | None = None) -> dict[str, Any]:
+    """The fulfilled or rejected event that answers ``request`` of ``requester`` (only the
+    footprints it may see; its time ``at``, default now)."""
     criteria = request_criteria(request["data"])
-    matching = [f for f in catalogue.footprints() if criteria.matches(f)]
+    matching = [f for f in catalogue.footprints() if requester.sees(f) and criteria.matches(f)]
     if matching:
         return new_event(REQUEST_FULFILLED, source, {"requestEventId": request["id"], "pfs": matching}, at)
     error = {"code": "NotFound", "message": "no certified footprint matches the request's criteria"}

@@ -96,7 +96,12 @@ def host(certified_setup, tmp_path, host_clock):
 
     credentials = write_credentials(
         tmp_path / "clients.json",
-        [client_entry("buyer", SECRET), client_entry("lister", SECRET, scopes=["footprint:list"])],
+        [
+            client_entry("buyer", SECRET),
+            client_entry("lister", SECRET, scopes=["footprint:list"]),
+            client_entry("gtin-only", SECRET, access={"productIds": ["URN:GTIN:4712345060507"]}),
+            client_entry("company1-or-gtin", SECRET, access={"companyIds": ["urn:company:example:company1"], "productIds": ["urn:gtin:4712345060507"]}),
+        ],
     )
     registry, state = open_host(registry_copy(certified_setup, tmp_path), certified_setup[1], credentials, host_clock)
     with TestClient(create_app(state), base_url=HOST_URL) as client:

@@ -108,7 +108,7 @@ def test_a_request_nothing_matches_is_rejected(host):
 
     _, state = host
     request = new_event(REQUEST_CREATED, "//buyer.test/3/events", {"productId": ["urn:gtin:00000000"]})
-    answer = answer_for(request, state.catalogue, "//supplier.test/3/events")
+    answer = answer_for(request, state.credentials.clients["buyer"], state.catalogue, "//supplier.test/3/events")
     assert answer["type"] == REQUEST_REJECTED and answer["data"]["error"]["code"] == "NotFound"
     assert_schema("RequestRejectedEvent", answer)
 

@@ -52,8 +52,9 @@ def make_supplier(certified_setup, tmp_path, host_clock):
 
     opened = []
 
-    def make(receiver: ScriptedReceiver, reply: bool = True, target: str | None = None):
-        extra = {"reply_to": {"url": BUYER_URL, "client_id": "supplier", "client_secret": REPLY_SECRET}} if reply else {}
+    def make(receiver: ScriptedReceiver, reply: bool = True, target: str | None = None, **extra):
+        if reply:
+            extra["reply_to"] = {"url": BUYER_URL, "client_id": "supplier", "client_secret": REPLY_SECRET}
         credentials = write_credentials(tmp_path / f"supplier-{len(opened)}.json", [client_entry("buyer", SECRET, **extra)])
         registry, state = open_host(target or registry_copy(certified_setup, tmp_path), certified_setup[1], credentials, host_clock, make_client=receiver.client_factory())
         client = TestClient(create_app(state), base_url=HOST_URL)
@@ -182,6 +183,16 @@ def test_no_request_is_answered_twice(make_supplier):
     assert len(state.outbox.entries()) == 1
 
 
+def test_an_answer_holds_only_the_footprints_the_requester_may_see(make_supplier):
+    from footprint.pact_host.events import REQUEST_REJECTED
+
+    supplier, state = make_supplier(ScriptedReceiver(), access={"companyIds": ["urn:company:someone-else"]})
+    post_request(supplier)  # the lamp exists, but not for this client
+    state.worker.run_once()
+    entry = only_entry(state)
+    assert (entry.status, entry.type) == ("delivered", REQUEST_REJECTED) and entry.event["data"]["error"]["code"] == "NotFound"
+
+
 def test_a_client_without_reply_host_fails_its_pending_answers(make_supplier, certified_setup, tmp_path):
     receiver = ScriptedReceiver()
     supplier, state = make_supplier(receiver)
@@ -229,7 +240,7 @@ def test_a_restart_resumes_queued_and_interrupted_deliveries(make_supplier, buye
     claimed = first.outbox.claim()  # the first process takes the second request…
     from footprint.pact_host.replies import answer_for
 
-    kept = first.outbox.keep_event(claimed, answer_for(claimed.request, first.catalogue, claimed.source))
+    kept = first.outbox.keep_event(claimed, answer_for(claimed.request, first.credentials.clients["buyer"], first.catalogue, claimed.source))
     # … and dies before posting it. Its lease keeps others away until it ends.
     assert second.worker.run_once() == 0
     host_clock.advance(seconds=LEASE.total_seconds())
