@@ -2,10 +2,13 @@
 
 * :mod:`.app` — the FastAPI application (``/auth/token``, ``/3/footprints``, ``/3/events``);
 * :mod:`.credentials` — who may connect (client ids, hashed secrets, scopes, reply hosts);
-* :mod:`.tokens` — opaque bearer tokens with an expiry (injected clock);
+* :mod:`.tokens` — opaque bearer tokens with an expiry, stored hashed in the registry database;
 * :mod:`.catalogue` — issued certificates + certified studies → PACT ``ProductFootprint``;
 * :mod:`.filters` — the spec's filter criteria (OR within a criterion, AND across);
-* :mod:`.events` — CloudEvents: parsing, the stored log, the asynchronous replies;
+* :mod:`.events` — CloudEvents: parsing and the stored log;
+* :mod:`.replies` — the answer to a request (fulfilled or rejected);
+* :mod:`.outbox` — events to send, stored first, with the retry schedule and row claims;
+* :mod:`.delivery` — the worker thread that sends the outbox (permanent vs retried failures);
 * :mod:`.client` — a small httpx client (token, list with pagination, get, post events);
 * :mod:`.errors` — the spec's error codes as typed exceptions.
 

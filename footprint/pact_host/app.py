@@ -4,6 +4,9 @@ Endpoints: ``POST /auth/token`` (OAuth2 client credentials, RFC 6749 4.4: HTTP B
 fields; errors in RFC 6749 5.2 form), ``GET /3/footprints`` (filters, ``limit``, ``offset``;
 ``Link: <absolute URL>; rel="next"``), ``GET /3/footprints/{id}``, ``POST /3/events``. Every
 other error body is the spec's ``Error`` object (:mod:`.errors`).
+
+Started (the app's lifespan), the host deletes revoked tokens and starts its delivery worker
+(:mod:`.delivery`), which sends the answers queued in the outbox; stopped, it stops the worker.
 """
 
 from __future__ import annotations
@@ -11,20 +14,24 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+import random
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from fastapi import BackgroundTasks, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from .catalogue import Catalogue
 from .credentials import Client, Credentials
+from .delivery import DeliveryWorker
 from .errors import ApiError, BadRequest, NotFound
 from .events import REQUEST_CREATED, EventStore, parse_event
 from .filters import Criteria
-from .replies import ClientFactory, default_client, send_answer
+from .outbox import OutboxStore
+from .replies import ClientFactory, default_client
 from .tokens import TokenStore
 
 log = logging.getLogger(__name__)
@@ -34,12 +41,32 @@ MAX_LIMIT = 1000
 
 @dataclass
 class HostState:
+    """What the app serves from; all tables in the catalogue's registry, times from its clock."""
+
     catalogue: Catalogue
     credentials: Credentials
     tokens: TokenStore
     events: EventStore
+    outbox: OutboxStore
+    worker: DeliveryWorker
     public_url: str | None = None  # the host's own base URL, for the ``source`` of events it sends
-    make_client: ClientFactory = field(default=default_client)
+    deliver_in_background: bool = True  # start the worker's thread with the app (tests call run_once)
+
+
+def host_state(
+    catalogue: Catalogue,
+    credentials: Credentials,
+    public_url: str | None = None,
+    *,
+    make_client: ClientFactory = default_client,
+    deliver_in_background: bool = True,
+    draw: Callable[[], float] = random.random,
+) -> HostState:
+    """The host's state over ``catalogue.registry``: tokens, events, outbox and its worker."""
+    registry = catalogue.registry
+    outbox = OutboxStore(registry, draw)
+    worker = DeliveryWorker(outbox, credentials, catalogue, make_client)
+    return HostState(catalogue, credentials, TokenStore(registry, credentials), EventStore(registry), outbox, worker, public_url, deliver_in_background)
 
 
 def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
@@ -74,7 +101,18 @@ def _page(request: Request) -> tuple[int | None, int, Criteria]:
 
 
 def create_app(state: HostState) -> FastAPI:
-    app = FastAPI(title="GBA footprint PACT v3 host", version="3.0.3", docs_url=None, redoc_url=None, openapi_url=None)
+    state.tokens.forget_revoked()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if state.deliver_in_background:
+            state.worker.start()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(state.worker.stop)
+
+    app = FastAPI(title="GBA footprint PACT v3 host", version="3.0.3", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.host = state
 
     @app.exception_handler(ApiError)
@@ -99,15 +137,15 @@ def create_app(state: HostState) -> FastAPI:
         client = state.credentials.authenticate(*given) if given else None
         if client is None:
             return _oauth_error(401, "invalid_client", "client authentication failed")
-        access = state.tokens.issue(client)
+        access = await run_in_threadpool(state.tokens.issue, client)
         body = {"access_token": access, "token_type": "bearer", "expires_in": state.tokens.lifetime_s, "scope": " ".join(client.scopes)}
         return JSONResponse(body, headers={"cache-control": "no-store"})
 
     @app.get("/3/footprints")
     def list_footprints(request: Request) -> Response:
-        authorised(request, "footprint:list")
+        client = authorised(request, "footprint:list")
         limit, offset, criteria = _page(request)
-        matching = [f for f in state.catalogue.footprints() if criteria.matches(f)]
+        matching = [f for f in state.catalogue.footprints() if client.sees(f) and criteria.matches(f)]
         end = len(matching) if limit is None else offset + limit
         headers = {}
         if end < len(matching) and limit:
@@ -117,23 +155,25 @@ def create_app(state: HostState) -> FastAPI:
 
     @app.get("/3/footprints/{footprint_id}")
     def get_footprint(footprint_id: str, request: Request) -> Response:
-        authorised(request, "footprint:read")
+        client = authorised(request, "footprint:read")
         footprint = state.catalogue.footprint(footprint_id)
-        if footprint is None:
+        if footprint is None or not client.sees(footprint):  # one answer: a hidden one does not exist
             raise NotFound(f"footprint with id {footprint_id[:100]!r} does not exist")
         return JSONResponse({"data": footprint})
 
     @app.post("/3/events")
-    async def events(request: Request, background: BackgroundTasks) -> Response:
-        client = authorised(request, None)
+    async def events(request: Request) -> Response:
+        client = await run_in_threadpool(authorised, request, None)
         event = parse_event(await request.body())
-        fresh = await run_in_threadpool(state.events.add, "received", event, client.id)
-        if fresh and event["type"] == REQUEST_CREATED:
-            if client.reply_to is None:
+        if event["type"] != REQUEST_CREATED:
+            await run_in_threadpool(state.events.add, "received", event, client.id)
+        elif client.reply_to is None:
+            if await run_in_threadpool(state.events.add, "received", event, client.id):
                 log.warning("request %s of %s stored; no reply_to host configured for it", event["id"], client.id)
-            else:
-                source = f"{(state.public_url or str(request.base_url)).rstrip('/')}/3/events"
-                background.add_task(send_answer, event, client.id, client.reply_to, state.catalogue, state.events, source, state.make_client)
+        else:
+            source = f"{(state.public_url or str(request.base_url)).rstrip('/')}/3/events"
+            if await run_in_threadpool(state.outbox.add_request, event, client.id, source):
+                state.worker.wake()
         return Response(status_code=200)
 
     return app

@@ -128,4 +128,8 @@ class PactClient:
         return data
 
     def post_event(self, event: Mapping[str, Any]) -> None:
-        self._call("POST", f"{self.host}/3/events", f"posting a {event.get('type')} failed", json=dict(event), headers={"content-type": "application/cloudevents+json"})
+        """Post an event; only a 2xx answer counts as received (a redirect is not followed)."""
+        what = f"posting a {event.get('type')} failed"
+        response = self._call("POST", f"{self.host}/3/events", what, json=dict(event), headers={"content-type": "application/cloudevents+json"})
+        if not 200 <= response.status_code < 300:
+            raise _problem(response, what)

@@ -6,6 +6,7 @@
   "clients": [
     {"id": "buyer-co", "secret_sha256": "<sha256 hex of the secret>",
      "scopes": ["footprint:list", "footprint:read"],
+     "access": {"productIds": ["urn:gtin:4712345060507"], "companyIds": ["urn:pact:company:bay-lighting"]},
      "reply_to": {"url": "https://pact.buyer.example", "client_id": "supplier-co", "client_secret": "…"}}
   ]
 }
@@ -16,6 +17,9 @@
   password.
 * ``scopes`` are the spec's ``footprint:list`` and ``footprint:read`` (default: both). Any
   authenticated client may post events.
+* ``access`` (optional) limits the footprints the client sees — in lists, by id and in answers to
+  its requests — to those with one of the ``productIds`` or one of the ``companyIds`` given
+  (case-insensitive, as filters). Without it the client sees every served footprint.
 * ``reply_to`` (optional) is the client's own PACT host: where the answer to its
   ``RequestCreatedEvent`` is posted, with the credentials *that* host gave us. Because the file
   holds such secrets, it must not be readable by group or others (``chmod 600``), as for signing
@@ -35,6 +39,7 @@ from typing import Any
 
 from ..user_json import read_json
 from .errors import CredentialsError
+from .filters import Criteria
 
 SCOPES = ("footprint:list", "footprint:read")
 DEFAULT_TOKEN_LIFETIME_S = 3600
@@ -53,15 +58,32 @@ class ReplyTo:
     client_secret: str = field(repr=False)
 
 
+ACCESS_KEYS = {"productIds": "productId", "companyIds": "companyId"}  # file key → filter criterion
+
+
+@dataclass(frozen=True)
+class Access:
+    """The footprints a client may see: any one of ``grants`` matches (a product or a company)."""
+
+    grants: tuple[Criteria, ...]
+
+    def allows(self, footprint: Mapping[str, Any]) -> bool:
+        return any(grant.matches(footprint) for grant in self.grants)
+
+
 @dataclass(frozen=True)
 class Client:
     id: str
     secret_sha256: str = field(repr=False)
     scopes: tuple[str, ...] = SCOPES
     reply_to: ReplyTo | None = None
+    access: Access | None = None  # None: every served footprint
 
     def check_secret(self, secret: str) -> bool:
         return hmac.compare_digest(secret_digest(secret), self.secret_sha256)
+
+    def sees(self, footprint: Mapping[str, Any]) -> bool:
+        return self.access is None or self.access.allows(footprint)
 
 
 @dataclass(frozen=True)
@@ -96,7 +118,24 @@ def _client(data: Any, index: int) -> Client:
         if not isinstance(reply, Mapping) or not all(isinstance(reply.get(k), str) and reply.get(k) for k in ("url", "client_id", "client_secret")):
             raise CredentialsError(f"{where}.reply_to needs url, client_id and client_secret (strings)")
         reply_to = ReplyTo(reply["url"].rstrip("/"), reply["client_id"], reply["client_secret"])
-    return Client(client_id, digest, tuple(scopes), reply_to)
+    return Client(client_id, digest, tuple(scopes), reply_to, _access(data.get("access"), f"{where}.access"))
+
+
+def _access(data: Any, where: str) -> Access | None:
+    if data is None:
+        return None
+    if not isinstance(data, Mapping) or set(data) - set(ACCESS_KEYS):
+        raise CredentialsError(f"{where} must be an object with productIds and/or companyIds (lists of ids)")
+    grants = []
+    for key, criterion in ACCESS_KEYS.items():
+        ids = data.get(key, [])
+        if not isinstance(ids, list) or not all(isinstance(i, str) and i.strip() for i in ids):
+            raise CredentialsError(f"{where}.{key} must be a list of non-empty strings")
+        if ids:
+            grants.append(Criteria.parse([(criterion, ids)]))
+    if not grants:
+        raise CredentialsError(f"{where} names no productId or companyId: the client would see nothing (leave access out to allow every footprint)")
+    return Access(tuple(grants))
 
 
 def credentials_from_data(data: Any) -> Credentials:

@@ -3,9 +3,9 @@
 Incoming events are read with the project's safe JSON reader and checked for what the spec
 requires of each of the four types (the BaseEvent fields, then the type's ``data``); a bad event
 is ``400 BadRequest``, as the spec asks ("MUST validate the event and return 4xx"). Every accepted
-event, and every event the host sends, is stored in the registry database (table
+event, and every event the host delivered, is stored in the registry database (table
 ``pact_events``, migration 0004), once per (direction, source, id): a redelivered request is
-stored and answered once.
+stored and answered once (a request and its answer's outbox row are stored together: :mod:`.outbox`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
+from ..certification.registry import Registry
 from ..certification.registry.models import PactEventRow
-from ..certification.registry.store import check_schema, make_engine, registry_url
 from ..errors import InputError
 from ..user_json import read_json
 from .errors import BadRequest
@@ -97,14 +96,14 @@ def parse_event(body: bytes) -> dict[str, Any]:
         raise BadRequest(f"the event is not valid JSON: {error}") from None
 
 
-def new_event(kind: str, source: str, data: dict[str, Any]) -> dict[str, Any]:
-    """An event we send: a fresh id, the time now (UTC, whole seconds)."""
+def new_event(kind: str, source: str, data: dict[str, Any], at: datetime | None = None) -> dict[str, Any]:
+    """An event we send: a fresh id, the time ``at`` (default now; UTC, whole seconds)."""
     return {
         "type": kind,
         "specversion": "1.0",
         "id": str(uuid.uuid4()),
         "source": source,
-        "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "time": (at or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "data": data,
     }
 
@@ -117,35 +116,37 @@ class StoredEvent:
     event: dict[str, Any]
 
 
+def event_row(direction: str, event: Mapping[str, Any], client_id: str, at: datetime) -> PactEventRow:
+    """The ``pact_events`` row of an event received from, or sent to, ``client_id``."""
+    data = event.get("data") or {}
+    return PactEventRow(
+        direction=direction,
+        event_id=str(event["id"]),
+        source=str(event["source"]),
+        type=str(event["type"]),
+        client_id=client_id,
+        request_event_id=data.get("requestEventId") if isinstance(data.get("requestEventId"), str) else None,
+        at=at,
+        body=json.dumps(event, ensure_ascii=False, sort_keys=True),
+    )
+
+
 class EventStore:
-    """The ``pact_events`` table of a registry database (the schema must be current)."""
+    """The ``pact_events`` table of the registry database, times from the registry's clock."""
 
-    def __init__(self, target: str | None = None) -> None:
-        self._engine = make_engine(registry_url(target))
-        check_schema(self._engine)
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
 
-    def close(self) -> None:
-        self._engine.dispose()
-
-    def add(self, direction: str, event: Mapping[str, Any], client_id: str) -> bool:
-        """Store an event; False when the same (direction, source, id) is already stored."""
-        data = event.get("data") or {}
-        row = PactEventRow(
-            direction=direction,
-            event_id=str(event["id"]),
-            source=str(event["source"]),
-            type=str(event["type"]),
-            client_id=client_id,
-            request_event_id=data.get("requestEventId") if isinstance(data.get("requestEventId"), str) else None,
-            at=datetime.now(timezone.utc),
-            body=json.dumps(event, ensure_ascii=False, sort_keys=True),
-        )
+    def add(self, direction: str, event: Mapping[str, Any], client_id: str) -> int | None:
+        """Store an event; its row id, or None when the same (direction, source, id) is stored."""
         try:
-            with Session(self._engine.execution_options(gba_write=True)) as session, session.begin():
+            with self.registry.writing() as session:
+                row = event_row(direction, event, client_id, self.registry.clock.now())
                 session.add(row)
+                session.flush()
+                return row.id
         except IntegrityError:
-            return False
-        return True
+            return None
 
     def events(self, kind: str | None = None, direction: str | None = None) -> list[StoredEvent]:
         query = select(PactEventRow).order_by(PactEventRow.id)
@@ -153,5 +154,5 @@ class EventStore:
             query = query.where(PactEventRow.type == kind)
         if direction:
             query = query.where(PactEventRow.direction == direction)
-        with Session(self._engine) as session:
+        with self.registry.reading() as session:
             return [StoredEvent(r.direction, r.client_id, r.at, json.loads(r.body)) for r in session.execute(query).scalars()]

@@ -1,11 +1,13 @@
 """Fixtures of the PACT host tests: a registry holding one real certificate, issued for the lamp
 study (tests/study_fixtures.py) after a real verification, its certified study in a folder, and a
-host application over them (FastAPI's TestClient, no server) with an injectable token clock."""
+host application over a copy of that registry (FastAPI's TestClient, no server), whose clock (the
+registry's: tokens, events, outbox) the tests move by hand."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -18,16 +20,6 @@ from ..study_fixtures import EVALUATION_DATE, STUDY_DATASET, build_study, market
 SECRET = "s3cret-buyer-0123456789abcdef"
 HOST_URL = "http://supplier.test"
 ISSUE_DAY = date(2025, 4, 1)
-
-
-class Clock:
-    """A settable clock for tokens (POSIX seconds)."""
-
-    def __init__(self, now: float = 1_750_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def write_credentials(path: Path, clients: list[dict], lifetime: int = 600) -> Path:
@@ -66,37 +58,54 @@ def certified_setup(tmp_path_factory, study_engine):
     return target, studies, issued.record.number
 
 
-@pytest.fixture
-def token_clock():
-    return Clock()
+def registry_copy(certified_setup, folder: Path) -> str:
+    """A private copy of the certified registry (tests write tokens, events and outbox rows)."""
+    target = folder / "registry.sqlite"
+    for suffix in ("", "-wal"):  # the writer closed it: no WAL should be left, but copy one if it is
+        if Path(certified_setup[0] + suffix).exists():
+            shutil.copyfile(certified_setup[0] + suffix, str(target) + suffix)
+    return str(target)
 
 
 @pytest.fixture
-def host(certified_setup, tmp_path, token_clock):
-    """A host app over the certified registry; yields (TestClient, HostState)."""
-    from fastapi.testclient import TestClient
-
+def host_clock():
     from footprint.certification.clock import FixedClock
+
+    return FixedClock(date(2025, 6, 30))
+
+
+def open_host(target: str, studies: Path, credentials_path: Path, clock, **options):
+    """(registry, state) of a host over ``target``; no background delivery unless asked."""
     from footprint.certification.registry import Registry
-    from footprint.pact_host.app import HostState, create_app
+    from footprint.pact_host.app import host_state
     from footprint.pact_host.catalogue import Catalogue
     from footprint.pact_host.credentials import load_credentials
-    from footprint.pact_host.events import EventStore
-    from footprint.pact_host.tokens import TokenStore
 
-    target, studies, _ = certified_setup
-    credentials = load_credentials(
-        write_credentials(
-            tmp_path / "clients.json",
-            [client_entry("buyer", SECRET), client_entry("lister", SECRET, scopes=["footprint:list"])],
-        )
+    registry = Registry.open(target, clock=clock)
+    options.setdefault("deliver_in_background", False)
+    options.setdefault("draw", lambda: 0.0)
+    return registry, host_state(Catalogue(registry, studies, STUDY_DATASET), load_credentials(credentials_path), **options)
+
+
+@pytest.fixture
+def host(certified_setup, tmp_path, host_clock):
+    """A host app over a copy of the certified registry; yields (TestClient, HostState)."""
+    from fastapi.testclient import TestClient
+
+    from footprint.pact_host.app import create_app
+
+    credentials = write_credentials(
+        tmp_path / "clients.json",
+        [
+            client_entry("buyer", SECRET),
+            client_entry("lister", SECRET, scopes=["footprint:list"]),
+            client_entry("gtin-only", SECRET, access={"productIds": ["URN:GTIN:4712345060507"]}),
+            client_entry("company1-or-gtin", SECRET, access={"companyIds": ["urn:company:example:company1"], "productIds": ["urn:gtin:4712345060507"]}),
+        ],
     )
-    registry = Registry.open(target, clock=FixedClock(date(2025, 6, 30)))
-    events = EventStore(target)
-    state = HostState(Catalogue(registry, studies, STUDY_DATASET), credentials, TokenStore(credentials.token_lifetime_s, token_clock), events)
+    registry, state = open_host(registry_copy(certified_setup, tmp_path), certified_setup[1], credentials, host_clock)
     with TestClient(create_app(state), base_url=HOST_URL) as client:
         yield client, state
-    events.close()
     registry.close()
 
 

@@ -60,7 +60,7 @@ def test_error_codes_of_the_spec(host):
     assert_error(client.post("/3/events", content=b"{not json", headers=headers), 400, "BadRequest")
 
 
-def test_auth_failures(host, token_clock):
+def test_auth_failures(host, host_clock):
     client, _ = host
     assert_error(client.get("/3/footprints"), 400, "BadRequest")  # no token
     assert_error(client.get("/3/footprints", headers=bearer("invalid-access-token")), 400, "BadRequest")
@@ -73,9 +73,9 @@ def test_auth_failures(host, token_clock):
     by_form = client.post("/auth/token", data={"grant_type": "client_credentials", "client_id": "buyer", "client_secret": SECRET})
     assert by_form.status_code == 200 and by_form.json()["token_type"] == "bearer" and by_form.json()["expires_in"] == 600
     token = by_form.json()["access_token"]
-    token_clock.now += 599
+    host_clock.advance(seconds=599)
     assert client.get("/3/footprints", headers=bearer(token)).status_code == 200
-    token_clock.now += 1
+    host_clock.advance(seconds=1)
     expired = client.get("/3/footprints", headers=bearer(token))
     assert_error(expired, 401, "TokenExpired")
     assert expired.headers["www-authenticate"] == "Bearer"
@@ -144,3 +144,26 @@ def test_filters_or_within_and_across(examples_host):
     assert ids(f"productId={p2}&geography={geography}") == [f["id"] for f in footprints if f["productIds"] == second["productIds"] and f["pcf"].get("geographyCountry", f["pcf"].get("geographyRegionOrSubregion")) == geography]
     assert ids("status=deprecated") == [f["id"] for f in footprints if f["status"] == "Deprecated"]
     assert ids("validOn=1990-01-01T00:00:00Z") == []
+
+
+def test_a_client_sees_only_the_footprints_its_access_names(examples_host):
+    """gtin-only: example 2's product (odd positions); company1-or-gtin: example 1's company or
+    example 2's product (all five). Hidden footprints are absent from lists and pages, 404 by id."""
+    client, footprints = examples_host
+    odd = [f["id"] for f in footprints[1::2]]
+
+    def listed(who: str, query: str = "") -> list[str]:
+        headers, seen, url = bearer(token_for(client, who)), [], f"/3/footprints?limit=1{query}"
+        while url:
+            response = client.get(url, headers=headers)
+            assert response.status_code == 200, response.text
+            seen += [f["id"] for f in response.json()["data"]]
+            url = response.links.get("next", {}).get("url")
+        return seen
+
+    assert listed("gtin-only") == odd
+    assert listed("gtin-only", f"&productId={footprints[0]['productIds'][0]}") == []
+    assert listed("company1-or-gtin") == [f["id"] for f in footprints]
+    headers = bearer(token_for(client, "gtin-only"))
+    assert_error(client.get(f"/3/footprints/{footprints[0]['id']}", headers=headers), 404, "NotFound")
+    assert client.get(f"/3/footprints/{footprints[1]['id']}", headers=headers).json()["data"]["id"] == footprints[1]["id"]

@@ -32,6 +32,11 @@ def test_secrets_are_checked_and_the_file_must_be_private(tmp_path):
         ([{"id": "a", "secret_sha256": "0" * 64, "scopes": ["admin"]}], "scopes"),
         ([{"id": "a", "secret_sha256": "0" * 64, "reply_to": {"url": "http://x"}}], "reply_to"),
         ([{"id": "a", "secret_sha256": "0" * 64}, {"id": "a", "secret_sha256": "1" * 64}], "unique"),
+        ([{"id": "a", "secret_sha256": "0" * 64, "access": ["urn:gtin:1"]}], r"clients\[0\]\.access must be an object"),
+        ([{"id": "a", "secret_sha256": "0" * 64, "access": {"productId": ["urn:gtin:1"]}}], r"clients\[0\]\.access must be an object"),
+        ([{"id": "a", "secret_sha256": "0" * 64, "access": {"productIds": "urn:gtin:1"}}], r"access\.productIds must be a list"),
+        ([{"id": "a", "secret_sha256": "0" * 64, "access": {"companyIds": ["  "]}}], r"access\.companyIds must be a list of non-empty"),
+        ([{"id": "a", "secret_sha256": "0" * 64, "access": {"productIds": [], "companyIds": []}}], "would see nothing"),
     ],
 )
 def test_malformed_files_are_refused(tmp_path, clients, message):
@@ -40,3 +45,16 @@ def test_malformed_files_are_refused(tmp_path, clients, message):
 
     with pytest.raises(CredentialsError, match=message):
         load_credentials(write_credentials(tmp_path / "c.json", clients))
+
+
+def test_access_names_products_or_companies(tmp_path):
+    from footprint.pact_host.credentials import load_credentials
+
+    access = {"productIds": ["URN:GTIN:1"], "companyIds": ["urn:company:b"]}
+    credentials = load_credentials(write_credentials(tmp_path / "c.json", [client_entry("a", "s", access=access), client_entry("all", "s")]))
+    limited, everyone = credentials.clients["a"], credentials.clients["all"]
+    product = {"productIds": ["urn:gtin:1"], "companyIds": ["urn:company:a"]}
+    company = {"productIds": ["urn:gtin:2"], "companyIds": ["urn:company:B"]}
+    neither = {"productIds": ["urn:gtin:2"], "companyIds": ["urn:company:a"]}
+    assert [limited.sees(f) for f in (product, company, neither)] == [True, True, False]
+    assert all(everyone.sees(f) for f in (product, company, neither)) and everyone.access is None

@@ -1,6 +1,7 @@
 """Events: checked against the spec, stored once, and a request answered asynchronously between
-two real hosts (uvicorn servers in threads on free 127.0.0.1 ports): the buyer's host receives the
-supplier's RequestFulfilledEvent, whose footprints validate against the spec."""
+two real hosts (uvicorn servers in threads on free 127.0.0.1 ports, the supplier's delivery
+worker running in its own thread): the buyer's host receives the supplier's
+RequestFulfilledEvent, whose footprints validate against the spec."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ import socket
 import threading
 import time
 from contextlib import contextmanager
-from datetime import date
 
 import pytest
 
-from .conftest import SECRET, STUDY_DATASET, Clock, assert_schema, client_entry, token_for, write_credentials
+from .conftest import SECRET, assert_schema, client_entry, open_host, registry_copy, token_for, write_credentials
 
 def _event(kind: str, data: dict, event_id: str = "req-1") -> dict:
     return {"type": f"org.wbcsd.pact.ProductFootprint.{kind}.3", "specversion": "1.0", "id": event_id,
@@ -49,7 +49,7 @@ def _free_port() -> int:
 def serving(app, port: int):
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -62,34 +62,21 @@ def serving(app, port: int):
         server.should_exit = True
         thread.join(timeout=10)
 
-def _state(target, studies, credentials_path, public_url):
-    from footprint.certification.clock import FixedClock
-    from footprint.certification.registry import Registry
-    from footprint.pact_host.app import HostState
-    from footprint.pact_host.catalogue import Catalogue
-    from footprint.pact_host.credentials import load_credentials
-    from footprint.pact_host.events import EventStore
-    from footprint.pact_host.tokens import TokenStore
-
-    credentials = load_credentials(credentials_path)
-    registry = Registry.open(target, clock=FixedClock(date(2025, 6, 30)))
-    return HostState(Catalogue(registry, studies, STUDY_DATASET), credentials, TokenStore(credentials.token_lifetime_s, Clock(time.time())), EventStore(target), public_url), registry
-
 def test_request_is_fulfilled_on_the_requesters_host(certified_setup, tmp_path):
+    from footprint.certification.clock import SystemClock
     from footprint.pact_host.app import create_app
     from footprint.pact_host.client import PactClient
     from footprint.pact_host.events import REQUEST_CREATED, REQUEST_FULFILLED, new_event
 
-    target, studies, _ = certified_setup
     buyer_port, supplier_port = _free_port(), _free_port()
     buyer_url, supplier_url = f"http://127.0.0.1:{buyer_port}", f"http://127.0.0.1:{supplier_port}"
     (tmp_path / "buyer-studies").mkdir()
-    supplier_state, supplier_registry = _state(target, studies, write_credentials(tmp_path / "supplier.json", [
+    supplier_registry, supplier_state = open_host(registry_copy(certified_setup, tmp_path), certified_setup[1], write_credentials(tmp_path / "supplier.json", [
         client_entry("buyer", SECRET, reply_to={"url": buyer_url, "client_id": "supplier", "client_secret": "s-secret-0123456789"}),
-    ]), supplier_url)
-    buyer_state, buyer_registry = _state(str(tmp_path / "buyer.sqlite"), tmp_path / "buyer-studies", write_credentials(tmp_path / "buyer.json", [
+    ]), SystemClock(), public_url=supplier_url, deliver_in_background=True)
+    buyer_registry, buyer_state = open_host(str(tmp_path / "buyer.sqlite"), tmp_path / "buyer-studies", write_credentials(tmp_path / "buyer.json", [
         client_entry("supplier", "s-secret-0123456789"),
-    ]), buyer_url)
+    ]), SystemClock(), public_url=buyer_url)
     try:
         with serving(create_app(buyer_state), buyer_port), serving(create_app(supplier_state), supplier_port):
             request = new_event(REQUEST_CREATED, f"{buyer_url}/3/events", {"geography": ["CN-GD"], "productId": ["urn:pact:gba-footprint:product-model:DL-12W-A"]})
@@ -109,10 +96,11 @@ def test_request_is_fulfilled_on_the_requesters_host(certified_setup, tmp_path):
             assert_schema("ProductFootprint", footprint)
         (sent,) = supplier_state.events.events(REQUEST_FULFILLED, direction="sent")
         assert sent.event["id"] == received.event["id"]
+        (row,) = supplier_state.outbox.entries()
+        assert (row.status, row.attempts, row.event_id) == ("delivered", 1, received.event["id"])
     finally:
-        for state, registry in ((supplier_state, supplier_registry), (buyer_state, buyer_registry)):
-            state.events.close()
-            registry.close()
+        supplier_registry.close()
+        buyer_registry.close()
 
 def test_a_request_nothing_matches_is_rejected(host):
     from footprint.pact_host.events import REQUEST_CREATED, REQUEST_REJECTED, new_event
@@ -120,7 +108,7 @@ def test_a_request_nothing_matches_is_rejected(host):
 
     _, state = host
     request = new_event(REQUEST_CREATED, "//buyer.test/3/events", {"productId": ["urn:gtin:00000000"]})
-    answer = answer_for(request, state.catalogue, "//supplier.test/3/events")
+    answer = answer_for(request, state.credentials.clients["buyer"], state.catalogue, "//supplier.test/3/events")
     assert answer["type"] == REQUEST_REJECTED and answer["data"]["error"]["code"] == "NotFound"
     assert_schema("RequestRejectedEvent", answer)
 
@@ -130,12 +118,12 @@ def test_event_log_on_postgresql(postgres_url):
     from footprint.certification.registry import Registry
     from footprint.pact_host.events import EventStore
 
-    Registry.open(postgres_url).close()  # creates the schema, pact_events included
-    store = EventStore(postgres_url)
+    registry = Registry.open(postgres_url)  # creates the schema, pact_events included
+    store = EventStore(registry)
     try:
         event = _event("PublishedEvent", {"pfIds": []}, "p1")
         assert store.add("received", event, "buyer") and not store.add("received", event, "buyer")
         assert store.add("sent", event, "buyer")  # the same event sent is another row
         assert [(s.direction, s.event["id"]) for s in store.events()] == [("received", "p1"), ("sent", "p1")]
     finally:
-        store.close()
+        registry.close()

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -197,3 +198,62 @@ class PactEventRow(Base):
     request_event_id: Mapped[str | None] = mapped_column(String(200), nullable=True)  # what a fulfilled/rejected event answers
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     body: Mapped[str] = mapped_column(Text)
+
+
+OUTBOX_STATUSES = ("pending", "delivered", "failed", "cancelled")
+
+
+class PactOutboxRow(Base):
+    """An event the PACT host sends, stored before its first delivery attempt
+    (``footprint.pact_host.outbox``) and delivered by the host's worker with retries.
+
+    Today every outgoing event answers a received ``RequestCreatedEvent`` (``request_row_id``,
+    unique: a request is answered once). The answer is computed at the first attempt and kept
+    (``event_id``, ``type``, ``body``): every retry sends the same CloudEvent. ``claim`` and
+    ``lease_until`` say which worker is delivering it and until when no other may take it.
+    """
+
+    __tablename__ = "pact_outbox"
+    __table_args__ = (
+        UniqueConstraint("event_id"),
+        UniqueConstraint("request_row_id"),
+        CheckConstraint("status IN ('pending', 'delivered', 'failed', 'cancelled')", name="status"),
+        Index(None, "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_row_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("pact_events.id", name="fk_pact_outbox_request_row_id_pact_events"), nullable=True)
+    client_id: Mapped[str] = mapped_column(String(200))  # the client of the credentials file whose reply_to host receives it
+    source: Mapped[str] = mapped_column(String(500))  # our own events URL: the event's source
+    event_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)  # no attempt is scheduled after it
+    claim: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str] = mapped_column(Text)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PactTokenRow(Base):
+    """An access token the PACT host issued (``footprint.pact_host.tokens``): its SHA-256 only.
+
+    ``credential_tag`` is a hash of the client's secret hash at issue: a changed secret revokes the
+    client's tokens without the table holding anything a credentials-file reader could not see.
+    """
+
+    __tablename__ = "pact_tokens"
+    __table_args__ = (Index(None, "client_id"), Index(None, "expires_at"))
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(200))
+    credential_tag: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[str] = mapped_column(String(200))  # space-separated, as in the token answer
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

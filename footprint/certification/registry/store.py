@@ -42,7 +42,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -474,6 +474,26 @@ class Registry:
                 yield session
         except OperationalError as error:
             raise database_error(self.url, error, self.lock_timeout) from None
+
+    # Tables that other modules own in the registry database (the PACT host's events, outbox and
+    # tokens) are read and written through these, with the registry's locking, timeouts and errors.
+
+    def reading(self) -> AbstractContextManager[Session]:
+        """A read session (no transaction kept open beyond the block)."""
+        return self._reading()
+
+    def writing(self) -> AbstractContextManager[Session]:
+        """One writer transaction (``BEGIN IMMEDIATE`` on SQLite), committed when the block ends."""
+        return self._writing()
+
+    def write_audited(self, actor: str, action: str, change: Callable[[Session], dict[str, Any]]) -> dict[str, Any]:
+        """Run ``change`` in one writer transaction and audit it as ``action`` with the detail it
+        returns: an operator's change to another module's table (retrying or cancelling a PACT
+        outbox delivery) is in the audit log like a certificate's. Raising rolls both back."""
+        with self._writing() as session:
+            detail = change(session)
+            self._audit(session, actor, action, None, **detail)
+        return detail
 
     def _chain_head(self, session: Session) -> tuple[int, str]:
         """(id, entry_hash) of the last audit entry, with this transaction owning the chain head.
