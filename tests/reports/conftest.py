@@ -4,7 +4,10 @@ reason when a system package is missing."""
 
 from __future__ import annotations
 
+import io
+import re
 import shutil
+import subprocess
 
 import pytest
 
@@ -18,6 +21,17 @@ def require_font() -> None:
         find_font()
     except FontMissingError as error:
         pytest.skip(str(error))
+
+
+def extract_text(pdf: bytes) -> str:
+    """pdftotext when installed, else pypdf; whitespace removed (CJK extraction spaces glyphs)."""
+    try:
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode("utf-8")
+    except (FileNotFoundError, subprocess.CalledProcessError):
+        from pypdf import PdfReader
+
+        text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+    return re.sub(r"\s+", "", text)
 
 
 def require_tool(name: str) -> str:

@@ -4,28 +4,16 @@ same bytes for the same study, every GB/T 24067 element present (or said to be m
 from __future__ import annotations
 
 import io
-import re
 import subprocess
 
 import pytest
 
 from footprint.reports.numbers import significant
 
-from .conftest import require_font, require_tool
+from .conftest import extract_text, require_font, require_tool
 
 CERTIFICATE = "GBA-CFP-2025-0042"
 MARKET_TOTAL = 5.91949
-
-
-def extract_text(pdf: bytes) -> str:
-    """pdftotext when installed, else pypdf; whitespace removed (CJK extraction spaces glyphs)."""
-    try:
-        text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode("utf-8")
-    except (FileNotFoundError, subprocess.CalledProcessError):
-        from pypdf import PdfReader
-
-        text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
-    return re.sub(r"\s+", "", text)
 
 
 @pytest.mark.parametrize(

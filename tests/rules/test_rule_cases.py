@@ -201,6 +201,7 @@ CASES = [
     Case("BAT-DATA-002", set_("interpretation.significant_lines", ["HOUSING", "DRIVER"]), rule_set="gba-li-ion-battery-pack", base=battery_data),
     Case("BAT-DECL-001", lambda d: d["boundary"]["excluded"][-1].update(reason=""), setup=exclude_stages(distribution="sold ex works", end_of_life="take-back not yet modelled"), rule_set="gba-li-ion-battery-pack", base=battery_data, name="end of life without reason"),
     Case("BAT-DECL-001", set_("product.properties.service_life_energy_kwh", 0), setup=both(post_gate("distribution"), post_gate("end_of_life")), rule_set="gba-li-ion-battery-pack", base=battery_data, name="no service-life energy"),
+    Case("BAT-DECL-001", lambda d: d["bom"]["lines"].remove(line(d, "DIST")), setup=both(post_gate("distribution"), post_gate("end_of_life")), rule_set="gba-li-ion-battery-pack", base=battery_data, name="distribution in the boundary without a line"),
     # stages after the gate
     Case("GBA-PG-001", set_("method.recycling_approach", ""), setup=post_gate("end_of_life"), name="approach not named"),
     Case("GBA-PG-001", set_("method.recycling_approach", "recycled_content"), setup=post_gate("end_of_life"), name="approach not cut-off or CFF"),

@@ -95,7 +95,7 @@ class DeclarationInputsParams(Params):
 
 @register_check("battery_declaration_inputs", DeclarationInputsParams)
 def battery_declaration_inputs(ctx, p: DeclarationInputsParams):
-    """The EU battery declaration can be made: service-life energy > 0, and each named stage in the boundary or excluded with a reason."""
+    """The EU battery declaration can be made: service-life energy > 0, and each named stage in the boundary (holding a line) or excluded with a reason."""
     study = ctx.study
     problems: list[tuple[str, str]] = []
     life = study.product.positive_number(p.service_life_energy_property)
@@ -103,8 +103,12 @@ def battery_declaration_inputs(ctx, p: DeclarationInputsParams):
         name = p.service_life_energy_property
         problems.append((f"total energy over the service life not stated (product.properties.{name} > 0, kWh)", f"未说明全寿命周期总供电量（product.properties.{name} > 0，kWh）"))
     reasons = {e.stage: e.reason.strip() for e in study.boundary.excluded}
+    # A stage listed in the boundary without a line would be declared as 0 kg CO2e "in the boundary".
+    with_lines = {line.stage for line in ctx.computation.location.lines}
     for stage in p.stages:
-        if stage not in study.boundary.stages and not reasons.get(stage):
+        if stage in study.boundary.stages and stage not in with_lines:
+            problems.append((f"stage {stage} is in the boundary but no BOM line is in it", f"阶段“{stage_zh(stage)}”已纳入边界，但物料清单中没有该阶段的数据"))
+        elif stage not in study.boundary.stages and not reasons.get(stage):
             problems.append((f"stage {stage} is neither in the boundary nor excluded with a reason", f"阶段“{stage_zh(stage)}”既未纳入边界，也未说明排除理由"))
     if problems:
         return failed("; ".join(e for e, _ in problems), "；".join(z for _, z in problems), measured=life, threshold=p.stages)
