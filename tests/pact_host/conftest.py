@@ -1,11 +1,17 @@
 """Fixtures of the PACT host tests: a registry holding one real certificate, issued for the lamp
 study (tests/study_fixtures.py) after a real verification, its certified study in a folder, and a
-host application over them (FastAPI's TestClient, no server) with an injectable token clock."""
+host application over them (FastAPI's TestClient, no server) with an injectable token clock;
+:func:`serving` runs an app as a real uvicorn server on a free 127.0.0.1 port (also used by the
+web form's tests, tests/webapp/test_app_suppliers.py)."""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
+import threading
+import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -109,3 +115,43 @@ def token_for(client, client_id: str = "buyer", secret: str = SECRET) -> str:
 def assert_schema(pointer: str, document) -> None:
     errors = schema_errors(pointer, document)
     assert not errors, "\n".join(errors)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(app, port: int):
+    """``app`` served by uvicorn in a thread on 127.0.0.1:``port``; yields its base URL."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def host_state(target, studies, credentials_path, public_url=None):
+    """(HostState, registry) of a host over a registry file and a studies folder (real clock)."""
+    from footprint.certification.clock import FixedClock
+    from footprint.certification.registry import Registry
+    from footprint.pact_host.app import HostState
+    from footprint.pact_host.catalogue import Catalogue
+    from footprint.pact_host.credentials import load_credentials
+    from footprint.pact_host.events import EventStore
+    from footprint.pact_host.tokens import TokenStore
+
+    credentials = load_credentials(credentials_path)
+    registry = Registry.open(target, clock=FixedClock(date(2025, 6, 30)))
+    return HostState(Catalogue(registry, studies, STUDY_DATASET), credentials, TokenStore(credentials.token_lifetime_s, Clock(time.time())), EventStore(target), public_url), registry

@@ -4,15 +4,11 @@ supplier's RequestFulfilledEvent, whose footprints validate against the spec."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from contextlib import contextmanager
-from datetime import date
 
 import pytest
 
-from .conftest import SECRET, STUDY_DATASET, Clock, assert_schema, client_entry, token_for, write_credentials
+from .conftest import SECRET, assert_schema, client_entry, free_port, host_state, serving, token_for, write_credentials
 
 def _event(kind: str, data: dict, event_id: str = "req-1") -> dict:
     return {"type": f"org.wbcsd.pact.ProductFootprint.{kind}.3", "specversion": "1.0", "id": event_id,
@@ -40,54 +36,19 @@ def test_the_four_event_types_are_accepted_and_stored_once(host):
     assert client.post("/3/events", json=bad, headers=headers).status_code == 400
     assert client.post("/3/events", json=events[0]).status_code == 400  # no token
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-@contextmanager
-def serving(app, port: int):
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-def _state(target, studies, credentials_path, public_url):
-    from footprint.certification.clock import FixedClock
-    from footprint.certification.registry import Registry
-    from footprint.pact_host.app import HostState
-    from footprint.pact_host.catalogue import Catalogue
-    from footprint.pact_host.credentials import load_credentials
-    from footprint.pact_host.events import EventStore
-    from footprint.pact_host.tokens import TokenStore
-
-    credentials = load_credentials(credentials_path)
-    registry = Registry.open(target, clock=FixedClock(date(2025, 6, 30)))
-    return HostState(Catalogue(registry, studies, STUDY_DATASET), credentials, TokenStore(credentials.token_lifetime_s, Clock(time.time())), EventStore(target), public_url), registry
-
 def test_request_is_fulfilled_on_the_requesters_host(certified_setup, tmp_path):
     from footprint.pact_host.app import create_app
     from footprint.pact_host.client import PactClient
     from footprint.pact_host.events import REQUEST_CREATED, REQUEST_FULFILLED, new_event
 
     target, studies, _ = certified_setup
-    buyer_port, supplier_port = _free_port(), _free_port()
+    buyer_port, supplier_port = free_port(), free_port()
     buyer_url, supplier_url = f"http://127.0.0.1:{buyer_port}", f"http://127.0.0.1:{supplier_port}"
     (tmp_path / "buyer-studies").mkdir()
-    supplier_state, supplier_registry = _state(target, studies, write_credentials(tmp_path / "supplier.json", [
+    supplier_state, supplier_registry = host_state(target, studies, write_credentials(tmp_path / "supplier.json", [
         client_entry("buyer", SECRET, reply_to={"url": buyer_url, "client_id": "supplier", "client_secret": "s-secret-0123456789"}),
     ]), supplier_url)
-    buyer_state, buyer_registry = _state(str(tmp_path / "buyer.sqlite"), tmp_path / "buyer-studies", write_credentials(tmp_path / "buyer.json", [
+    buyer_state, buyer_registry = host_state(str(tmp_path / "buyer.sqlite"), tmp_path / "buyer-studies", write_credentials(tmp_path / "buyer.json", [
         client_entry("supplier", "s-secret-0123456789"),
     ]), buyer_url)
     try:

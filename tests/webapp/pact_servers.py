@@ -1,0 +1,116 @@
+"""PACT hosts for the web form's tests: the real host (``footprint pact-host``'s app over the
+certified lamp study of tests/pact_host) and a host that answers badly in every way a buyer may
+meet, both served by uvicorn on free 127.0.0.1 ports (tests/pact_host/conftest.py ``serving``)."""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import pytest
+
+from ..pact_host.conftest import SECRET, certified_setup, client_entry, free_port, host_state, serving, write_credentials  # noqa: F401
+from ..study_fixtures import MARKET_TOTAL, study_dataset, study_engine  # noqa: F401
+
+CLIENT_ID = "buyer"
+# The host serves the certified lamp study: its PCF is the market-based total, 5.91949 kg CO2e
+# per piece (hand calculation in tests/study_fixtures.py).
+LAMP_PCF = MARKET_TOTAL
+
+# A supplier's footprint as a file: 12 kg CO2e per 2 kg = 6 kg CO2e per kg.
+COATING = {
+    "id": "5c0a7e11-2222-4b4b-8c8c-0123456789ab",
+    "specVersion": "3.0.0",
+    "created": "2025-01-31T00:00:00Z",
+    "status": "Active",
+    "companyName": "Coating Supplier Ltd.",
+    "companyIds": ["urn:company:example:coatings"],
+    "productDescription": "powder-coated reflector",
+    "productIds": ["urn:pact:example.com:product-id:reflector"],
+    "productNameCompany": "Coated reflector",
+    "validityPeriodStart": "2025-01-31T00:00:00Z",
+    "validityPeriodEnd": "2099-01-31T00:00:00Z",
+    "pcf": {
+        "declaredUnitOfMeasurement": "kilogram",
+        "declaredUnitAmount": "2",
+        "productMassPerDeclaredUnit": "2",
+        "referencePeriodStart": "2024-01-01T00:00:00Z",
+        "referencePeriodEnd": "2024-12-31T00:00:00Z",
+        "pcfExcludingBiogenicUptake": "12",
+        "pcfIncludingBiogenicUptake": "12",
+        "fossilCarbonContent": "0",
+        "fossilGhgEmissions": "12",
+        "ipccCharacterizationFactors": ["AR6"],
+        "crossSectoralStandards": ["ISO14067"],
+        "exemptedEmissionsPercent": "0",
+    },
+}
+COATING_PER_KG = 6.0
+
+
+def coating(**changes) -> dict:
+    document = copy.deepcopy(COATING)
+    document.update(changes)
+    return document
+
+
+@pytest.fixture(scope="module")
+def pact_host_url(certified_setup, tmp_path_factory):  # noqa: F811
+    """The real PACT host over the certified lamp study; client ``buyer`` with :data:`SECRET`."""
+    from footprint.pact_host.app import create_app
+
+    target, studies, _ = certified_setup
+    credentials = write_credentials(tmp_path_factory.mktemp("pact-web") / "clients.json", [client_entry(CLIENT_ID, SECRET)])
+    state, registry = host_state(target, studies, credentials)
+    try:
+        with serving(create_app(state), free_port()) as url:
+            yield url
+    finally:
+        state.events.close()
+        registry.close()
+
+
+def _broken_app():
+    """Under ``/<way>``: a host that answers its token and list requests wrongly in that way."""
+    from fastapi import FastAPI
+    from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+    app = FastAPI()
+    token = {"access_token": "t0k3n", "token_type": "bearer", "expires_in": 600}
+
+    @app.post("/html/auth/token")
+    def html_token():
+        return HTMLResponse("<html><body>Welcome to our shop</body></html>")
+
+    @app.post("/slow/auth/token")
+    def slow_token():
+        time.sleep(2.0)
+        return JSONResponse(token)
+
+    @app.post("/{way}/auth/token")
+    def any_token(way: str):
+        return JSONResponse(token)
+
+    @app.get("/badjson/3/footprints")
+    def bad_json():
+        return Response('{"data": [', media_type="application/json")
+
+    @app.get("/notpact/3/footprints")
+    def not_pact():
+        return JSONResponse({"data": [{"product": "a shoe", "price": 12}]})
+
+    @app.get("/list/3/footprints")
+    def a_list():
+        return JSONResponse([1, 2, 3])
+
+    @app.get("/big/3/footprints")
+    def big():
+        return JSONResponse({"data": [{"pcf": {}, "padding": "x" * 200_000}]})
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def broken_host_url():
+    with serving(_broken_app(), free_port()) as url:
+        yield url
