@@ -143,3 +143,22 @@ def test_adding_a_line_checks_id_parent_amount_and_unit_and_keeps_the_document(e
     odd = coating(id="[x](http://evil.example)")  # not a PACT id: the activity id comes from the document's hash
     added, _ = add_line(form, odd, engine.dataset, **add)
     assert re.fullmatch(r"PACT-[0-9a-f]{8}", added.suppliers[0]["activity_id"])
+
+
+def test_variants_with_supplier_lines_are_compared_with_correlated_draws(engine):
+    from webapp.comparison import compare_variants
+    from webapp.state import StudyForm
+    from webapp.supplier_import import add_line
+    from webapp.workspace import Variant
+
+    form = StudyForm(product_name="Lamp", mass_kg_per_piece=0.5, rows={"materials": [{"id": "M1", "activity_id": "AL-EXTR-GBA", "amount": "0.3", "unit": "kg"}], "energy": [], "emissions": [], "transport": []})
+    a, _ = add_line(form, COATING, engine.dataset, line_id="", parent="", amount="50", unit="g", stage="purchased_parts")
+    b, _ = add_line(form, COATING, engine.dataset, line_id="", parent="", amount="80", unit="g", stage="purchased_parts")
+    comparison = compare_variants([Variant("A", a), Variant("B", b)], engine, iterations=200)
+    first, second = comparison.variants
+    assert second.result.total_kgco2e - first.result.total_kgco2e == pytest.approx(0.030 * 6.0, rel=1e-9)
+    assert second.note == "" and second.difference.b_lower_share == 0.0  # the same draws: B (more coating) is never lower
+    other = coating(pcf={**COATING["pcf"], "pcfExcludingBiogenicUptake": "14", "pcfIncludingBiogenicUptake": "14", "fossilGhgEmissions": "14"})
+    c, _ = add_line(form, other, engine.dataset, line_id="", parent="", amount="50", unit="g", stage="purchased_parts")
+    clash = compare_variants([Variant("A", a), Variant("C", c)], engine, iterations=200).variants[1]
+    assert clash.result is not None and clash.note == "failed"  # one activity id, two footprints: no joint sample
