@@ -20,36 +20,22 @@ import pytest
 
 from footprint.errors import InputError
 
-from .study_fixtures import EVALUATION_DATE, LOCATION_TOTAL, MARKET_TOTAL, build_study, market_study_data, study_dataset, study_engine  # noqa: F401
+from .study_fixtures import (  # noqa: F401
+    EVALUATION_DATE,
+    LOCATION_TOTAL,
+    MARKET_TOTAL,
+    SUPPLIER_FOOTPRINT,
+    SUPPLIER_LUC_PER_KG,
+    SUPPLIER_PER_KG,
+    build_study,
+    market_study_data,
+    study_dataset,
+    study_engine,
+)
 
-COATING_KG, PER_KG, LUC_PER_KG = 0.05, 6.0, 0.25
+COATING_KG, PER_KG, LUC_PER_KG = 0.05, SUPPLIER_PER_KG, SUPPLIER_LUC_PER_KG
 TOL = 1e-9  # relative: sums of a handful of float64 products
-
-SUPPLIER = {
-    "id": "5c0a7e11-2222-4b4b-8c8c-0123456789ab",
-    "specVersion": "3.0.0",
-    "created": "2025-01-31T00:00:00Z",
-    "status": "Active",
-    "companyName": "Coating Supplier Ltd.",
-    "companyIds": ["urn:company:example:coatings"],
-    "productDescription": "powder-coated reflector",
-    "productIds": ["urn:pact:example.com:product-id:reflector"],
-    "productNameCompany": "Coated reflector",
-    "pcf": {
-        "declaredUnitOfMeasurement": "kilogram",
-        "declaredUnitAmount": "2",
-        "referencePeriodStart": "2024-01-01T00:00:00Z",
-        "referencePeriodEnd": "2024-12-31T00:00:00Z",
-        "pcfExcludingBiogenicUptake": "12",
-        "pcfIncludingBiogenicUptake": "12",
-        "fossilCarbonContent": "0",
-        "fossilGhgEmissions": "11.5",
-        "landUseChangeGhgEmissions": "0.5",
-        "ipccCharacterizationFactors": ["AR6"],
-        "crossSectoralStandards": ["ISO14067"],
-        "exemptedEmissionsPercent": "0",
-    },
-}
+SUPPLIER = SUPPLIER_FOOTPRINT
 
 
 def _with_supplier(data: dict, document: dict | None = None, **line) -> dict:

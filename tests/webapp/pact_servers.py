@@ -4,7 +4,6 @@ meet, both served by uvicorn on free 127.0.0.1 ports (tests/pact_host/conftest.p
 
 from __future__ import annotations
 
-import copy
 import time
 
 import pytest
@@ -16,43 +15,6 @@ CLIENT_ID = "buyer"
 # The host serves the certified lamp study: its PCF is the market-based total, 5.91949 kg CO2e
 # per piece (hand calculation in tests/study_fixtures.py).
 LAMP_PCF = MARKET_TOTAL
-
-# A supplier's footprint as a file: 12 kg CO2e per 2 kg = 6 kg CO2e per kg.
-COATING = {
-    "id": "5c0a7e11-2222-4b4b-8c8c-0123456789ab",
-    "specVersion": "3.0.0",
-    "created": "2025-01-31T00:00:00Z",
-    "status": "Active",
-    "companyName": "Coating Supplier Ltd.",
-    "companyIds": ["urn:company:example:coatings"],
-    "productDescription": "powder-coated reflector",
-    "productIds": ["urn:pact:example.com:product-id:reflector"],
-    "productNameCompany": "Coated reflector",
-    "validityPeriodStart": "2025-01-31T00:00:00Z",
-    "validityPeriodEnd": "2099-01-31T00:00:00Z",
-    "pcf": {
-        "declaredUnitOfMeasurement": "kilogram",
-        "declaredUnitAmount": "2",
-        "productMassPerDeclaredUnit": "2",
-        "referencePeriodStart": "2024-01-01T00:00:00Z",
-        "referencePeriodEnd": "2024-12-31T00:00:00Z",
-        "pcfExcludingBiogenicUptake": "12",
-        "pcfIncludingBiogenicUptake": "12",
-        "fossilCarbonContent": "0",
-        "fossilGhgEmissions": "12",
-        "ipccCharacterizationFactors": ["AR6"],
-        "crossSectoralStandards": ["ISO14067"],
-        "exemptedEmissionsPercent": "0",
-    },
-}
-COATING_PER_KG = 6.0
-
-
-def coating(**changes) -> dict:
-    document = copy.deepcopy(COATING)
-    document.update(changes)
-    return document
-
 
 @pytest.fixture(scope="module")
 def pact_host_url(certified_setup, tmp_path_factory):  # noqa: F811

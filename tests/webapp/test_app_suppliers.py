@@ -16,7 +16,10 @@ import json
 import pytest
 
 from .helpers import bound, calculate, new_app, outcome, texts
-from .pact_servers import CLIENT_ID, COATING, COATING_PER_KG, LAMP_PCF, SECRET, certified_setup, coating, pact_host_url, study_dataset, study_engine  # noqa: F401
+from ..study_fixtures import SUPPLIER_FOOTPRINT as COATING
+from ..study_fixtures import SUPPLIER_PER_KG as COATING_PER_KG
+from ..study_fixtures import supplier_footprint as coating
+from .pact_servers import CLIENT_ID, LAMP_PCF, SECRET, certified_setup, pact_host_url, study_dataset, study_engine  # noqa: F401
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 TOL = 1e-9

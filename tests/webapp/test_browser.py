@@ -96,6 +96,16 @@ def launch(playwright, tmp_path: Path, **options):
     )
 
 
+def open_in_english(context, server: str):
+    """A new page on the app, once it has loaded, switched to English."""
+    page = context.new_page()
+    page.goto(server)
+    idle(page, 90_000)
+    page.locator("[data-testid=stRadio] label").filter(has_text="English").click()
+    idle(page)
+    return page
+
+
 def pick_line(page, query: str, activity: str, amount: str, unit: str | None = None) -> None:
     """The activity picker of the materials tab: search, choose, amount (and unit), Add line."""
     page.get_by_role("textbox", name="Search by Chinese or English name").fill(query)
@@ -358,12 +368,8 @@ def test_new_study_typed_appended_mapped_then_made_eligible_through_the_checklis
     with sync_playwright() as playwright:
         context = launch(playwright, tmp_path)
         try:
-            page = context.new_page()
-            page.goto(server)
-            idle(page, 90_000)
+            page = open_in_english(context, server)
             shots = Shots(page, shot_dir)
-            page.locator("[data-testid=stRadio] label").filter(has_text="English").click()
-            idle(page)
             page.get_by_role("button", name=EN["new"]).click()  # nothing typed yet: no question asked
             idle(page)
 
@@ -496,7 +502,7 @@ def test_a_supplier_pact_file_becomes_a_line_of_the_example(server, tmp_path):
     from webapp.compute import calculate
     from webapp.main import example_form
 
-    from .pact_servers import COATING
+    from ..study_fixtures import SUPPLIER_FOOTPRINT as COATING
 
     sync_playwright = _playwright()
     supplier = tmp_path / "reflector.pact.json"
@@ -507,11 +513,7 @@ def test_a_supplier_pact_file_becomes_a_line_of_the_example(server, tmp_path):
     with sync_playwright() as playwright:
         context = launch(playwright, tmp_path)
         try:
-            page = context.new_page()
-            page.goto(server)
-            idle(page, 90_000)
-            page.locator("[data-testid=stRadio] label").filter(has_text="English").click()
-            idle(page)
+            page = open_in_english(context, server)
             page.get_by_role("button", name=EN["example"]).click()
             idle(page)
             page.get_by_role("tab", name=EN["materials"]).click()

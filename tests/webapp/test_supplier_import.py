@@ -11,7 +11,9 @@ import pytest
 
 from footprint.errors import InputError
 
-from .pact_servers import CLIENT_ID, COATING, LAMP_PCF, SECRET, broken_host_url, certified_setup, coating, pact_host_url, study_dataset, study_engine  # noqa: F401
+from ..study_fixtures import SUPPLIER_FOOTPRINT as COATING
+from ..study_fixtures import supplier_footprint as coating
+from .pact_servers import CLIENT_ID, LAMP_PCF, SECRET, broken_host_url, certified_setup, pact_host_url, study_dataset, study_engine  # noqa: F401
 
 
 def _refusal(call) -> tuple[str | None, str, str]:
@@ -158,7 +160,7 @@ def test_variants_with_supplier_lines_are_compared_with_correlated_draws(engine)
     first, second = comparison.variants
     assert second.result.total_kgco2e - first.result.total_kgco2e == pytest.approx(0.030 * 6.0, rel=1e-9)
     assert second.note == "" and second.difference.b_lower_share == 0.0  # the same draws: B (more coating) is never lower
-    other = coating(pcf={**COATING["pcf"], "pcfExcludingBiogenicUptake": "14", "pcfIncludingBiogenicUptake": "14", "fossilGhgEmissions": "14"})
+    other = coating(pcf={**COATING["pcf"], "pcfExcludingBiogenicUptake": "14", "pcfIncludingBiogenicUptake": "14", "fossilGhgEmissions": "13.5"})
     c, _ = add_line(form, other, engine.dataset, line_id="", parent="", amount="50", unit="g", stage="purchased_parts")
     clash = compare_variants([Variant("A", a), Variant("C", c)], engine, iterations=200).variants[1]
     assert clash.result is not None and clash.note == "failed"  # one activity id, two footprints: no joint sample
