@@ -76,6 +76,7 @@ def test_each_failure_of_a_host_is_named_in_both_languages(pact_host_url, broken
     assert field == "client_id" and "refused client id “buyer”" in message and "401" in message and "拒绝" in message_zh
     field, message, message_zh = refusal(f"http://127.0.0.1:{_closed_port()}")
     assert field == "host" and message.startswith("cannot reach") and "无法连接" in message_zh
+    assert refusal("https://pact.invalid")[1].startswith("cannot reach")  # a name that never resolves (RFC 2606)
     assert "HTTP 404" in refusal(broken_host_url + "/missing")[1]
     assert "did not answer with JSON" in refusal(broken_host_url + "/html")[1]
     assert "did not answer with JSON" in refusal(broken_host_url + "/badjson")[1]
@@ -110,9 +111,9 @@ def test_reading_files_refuses_what_is_not_one_usable_footprint():
     assert [(p.field, "Deprecated" in p.message, "弃用" in p.message_zh) for p in problems] == [("status", True, True)]
 
 
-def test_adding_a_line_checks_id_parent_amount_and_unit_and_keeps_the_document(engine):
+def test_adding_a_line_checks_id_parent_amount_and_unit_and_keeps_the_document(engine, catalog):
     from footprint.exchange.pact import supplier_activity_from_pact
-    from webapp.state import StudyForm, build_bom
+    from webapp.state import StudyForm, build_bom, draft_json, load_saved
     from webapp.supplier_import import add_line, amount_units, used_by
 
     form = StudyForm(product_name="Lamp", mass_kg_per_piece=0.5, rows={"materials": [{"id": "M1", "activity_id": "AL-EXTR-GBA", "amount": "0.3", "unit": "kg"}], "energy": [], "emissions": [], "transport": []})
@@ -125,6 +126,10 @@ def test_adding_a_line_checks_id_parent_amount_and_unit_and_keeps_the_document(e
     bom, _, issues = build_bom(added, engine.dataset)
     assert issues == [] and bom.lines[-1].activity_id == "PACT-5c0a7e11"
     assert amount_units(supplier_activity_from_pact(COATING))[:2] == ["kg", "g"]
+    assert load_saved(draft_json(added).encode(), catalog).suppliers == added.suppliers  # a draft keeps it too
+    damaged = json.loads(draft_json(added))
+    del damaged["form"]["suppliers"][0]["pact"]
+    assert "damaged" in _refusal(lambda: load_saved(json.dumps(damaged).encode(), catalog))[1]
     again, _ = add_line(added, COATING, engine.dataset, **add)
     assert again.rows["materials"][-1]["id"] == "S2" and len(again.suppliers) == 1  # one document, two lines
 
