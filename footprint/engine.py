@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
-from typing import Iterable, Protocol
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -102,6 +103,10 @@ def solve_unit_scores(background: Background, technosphere: sp.csc_matrix, metho
 
 class FootprintEngine:
     """Computes footprints of BOMs against one background; thread-safe."""
+
+    # Supplier activities (fixed footprints per unit) this engine knows besides the dataset:
+    # none; footprint.exchange.suppliers.SupplierAwareEngine is the engine that has some.
+    suppliers: Mapping[str, Any] = MappingProxyType({})
 
     def __init__(self, background: Background | None = None, method_id: str | None = None) -> None:
         self.background = background or open_background()

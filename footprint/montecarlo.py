@@ -74,6 +74,10 @@ class Foreground:
     param_words: np.ndarray
     line_params: np.ndarray
     uncertainty: dict[str, LineUncertainty] = field(default_factory=dict)
+    # Lines drawing a supplier's footprint (footprint.exchange.suppliers): their kg CO2e per unit
+    # is the supplier's fixed number (NaN for background lines, whose ``rows`` are used); None
+    # when the BOM has no such line.
+    fixed_scores: np.ndarray | None = None
 
 
 def _key_words(key: str) -> np.ndarray:
@@ -81,9 +85,14 @@ def _key_words(key: str) -> np.ndarray:
 
 
 def compile_foreground(engine, bom, grid: str, label: str = "") -> Foreground:
-    """Resolve a BOM's lines (through :func:`footprint.demand.build_demands`) and their distributions."""
+    """Resolve a BOM's lines (through :func:`footprint.demand.build_demands`) and their distributions.
+
+    A line that draws a supplier's footprint (``engine.suppliers``) keeps that fixed number per
+    unit in every iteration; only its amount is uncertain (its gsd, pedigree or data-type default).
+    """
     dataset = engine.dataset
-    demands = build_demands(bom, dataset)
+    suppliers = getattr(engine, "suppliers", None) or {}
+    demands = build_demands(bom, dataset, suppliers)
     keys: list[str] = []
     sigmas: list[float] = []
     uncertainty: dict[str, LineUncertainty] = {}
@@ -110,19 +119,21 @@ def compile_foreground(engine, bom, grid: str, label: str = "") -> Foreground:
         own = leaf_params[demand.path]
         padded[i, : len(own)] = own
     index = engine.background.activity_index
+    fixed = [suppliers[d.activity_id].kgco2e_per_unit if d.activity_id in suppliers else np.nan for d in demands]
     return Foreground(
         label=label or str(bom.product),
         grid=grid,
         paths=tuple(d.path for d in demands),
         activity_ids=tuple(d.activity_id for d in demands),
         stages=tuple(d.stage for d in demands),
-        rows=np.array([index[d.activity_id] for d in demands], dtype=np.int64),
+        rows=np.array([0 if d.activity_id in suppliers else index[d.activity_id] for d in demands], dtype=np.int64),
         amounts=np.array([d.activity_amount for d in demands], dtype=float),
         param_keys=tuple(keys),
         param_sigma=np.array(sigmas, dtype=float),
         param_words=np.array([_key_words(k) for k in keys], dtype=np.uint32).reshape(len(keys), 4),
         line_params=padded,
         uncertainty=uncertainty,
+        fixed_scores=np.array(fixed, dtype=float) if any(d.activity_id in suppliers for d in demands) else None,
     )
 
 
@@ -163,7 +174,10 @@ def simulate_block(plan: SimulationPlan, block: int) -> tuple[np.ndarray, ...]:
             normal = _generator(plan.seed, _LINE_STREAM, block, *words.tolist()).standard_normal(size)
             param_log[:, p] = sigma * normal + log_shift(sigma, plan.centre)
         factors = np.exp(param_log[:, foreground.line_params].sum(axis=2))
-        results.append(scores[sampler_index][:, foreground.rows] * foreground.amounts * factors)
+        unit_scores = scores[sampler_index][:, foreground.rows]
+        if foreground.fixed_scores is not None:
+            unit_scores = np.where(np.isnan(foreground.fixed_scores), unit_scores, foreground.fixed_scores)
+        results.append(unit_scores * foreground.amounts * factors)
     return tuple(results)
 
 

@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
 from .bom import POST_GATE_STAGES, Bom, BomLine, bom_from_data
@@ -301,6 +301,41 @@ class DeclaredResults(_Model):
     rule_set: RuleSetRef | None = None
 
 
+class SupplierFootprint(_Model):
+    """A supplier's PACT ProductFootprint, kept verbatim, that BOM lines draw by ``activity_id``.
+
+    Why the whole document: it is the supplier's claim (id, status, validity, company), and
+    the number a line uses is read from it by :func:`footprint.exchange.pact.supplier_activity_from_pact`
+    (per unit of the supplier's declared unit) every time the study is computed, so a verifier
+    sees and recomputes exactly what the applicant used. Refused when that reader refuses it
+    (deprecated, a unit a BOM cannot use, a negative footprint...).
+    """
+
+    activity_id: str = Field(min_length=1, max_length=64)
+    pact: dict[str, Any]
+
+    @model_validator(mode="after")
+    def _readable(self) -> SupplierFootprint:
+        self.activity()
+        return self
+
+    def activity(self) -> Any:
+        """The footprint as a :class:`~footprint.exchange.suppliers.SupplierActivity`."""
+        from .exchange.pact import supplier_activity_from_pact
+
+        try:
+            return supplier_activity_from_pact(self.pact, self.activity_id)
+        except InputError as error:
+            raise PydanticCustomError(
+                "supplier_footprint",
+                "{message}",
+                {
+                    "message": "; ".join(f"{i.field}: {i.message}" if i.field else i.message for i in error.issues),
+                    "message_zh": "；".join(f"{i.field}：{i.message_zh}" if i.field else i.message_zh for i in error.issues),
+                },
+            ) from None
+
+
 class Study(_Model):
     schema_version: Literal["1"] = SCHEMA_VERSION
     study_id: str = Field(min_length=1)
@@ -327,6 +362,7 @@ class Study(_Model):
     previous_certificate: PreviousCertificate | None = None
     claims: Claims = Claims()
     declared: DeclaredResults | None = None
+    suppliers: list[SupplierFootprint] = []  # suppliers' PACT footprints drawn by BOM lines
 
     @field_validator("schema_version", mode="before")
     @classmethod
@@ -345,6 +381,14 @@ class Study(_Model):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"exclusions: duplicate id(s) {', '.join(duplicates)}")
+        supplier_ids = [s.activity_id for s in self.suppliers]
+        duplicates = sorted({i for i in supplier_ids if supplier_ids.count(i) > 1})
+        if duplicates:
+            raise PydanticCustomError(
+                "duplicate_supplier",
+                "suppliers: activity id(s) {ids} given to two supplier footprints",
+                {"ids": ", ".join(duplicates), "message_zh": f"suppliers：活动编号 {', '.join(duplicates)} 对应了两个供应商碳足迹"},
+            )
         outside = [(path, line.stage.value) for path, line, _ in self.bom.flat_lines() if line.stage is not None and line.stage.value in POST_GATE_STAGES and line.stage.value not in self.boundary.stages]
         if outside:
             listed = ", ".join(f"{path} ({stage})" for path, stage in outside)
@@ -356,7 +400,20 @@ class Study(_Model):
             )
         return self
 
+    @model_serializer(mode="wrap")
+    def _without_empty_suppliers(self, handler: Any) -> dict[str, Any]:
+        """No ``suppliers`` key when there are none: a study without supplier footprints keeps
+        the JSON, and so the hash, it had before studies could carry them."""
+        data = handler(self)
+        if not self.suppliers:
+            data.pop("suppliers", None)
+        return data
+
     # ---------------------------------------------------------------- convenience
+
+    def supplier_activities(self) -> tuple[Any, ...]:
+        """The suppliers' footprints as supplier activities (footprint.exchange.suppliers)."""
+        return tuple(entry.activity() for entry in self.suppliers)
 
     @property
     def declared_unit_text(self) -> str:

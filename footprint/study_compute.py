@@ -144,6 +144,14 @@ class StudyComputation:
         return None
 
 
+def engine_for_study(study: Study, engine):
+    """``engine`` knowing the supplier footprints the study carries (``study.suppliers``), so its
+    supplier lines compute, and rules see what they are; the bare engine when there are none."""
+    from .exchange.suppliers import with_suppliers
+
+    return with_suppliers(engine, study.supplier_activities())
+
+
 def gwp_method_id(study: Study, engine, gwp_methods: dict[str, str] | None = None) -> str:
     """The engine method for the study's GWP set (the engine's default when it has none)."""
     method_id = (gwp_methods or DEFAULT_GWP_METHODS).get(study.method.gwp_set.strip().upper())
@@ -341,6 +349,7 @@ def recompute(
     value_basis: str = "market_if_claimed",
 ) -> StudyComputation:
     """The study's results from its BOM with the engine; raises FootprintError for bad inputs."""
+    engine = engine_for_study(study, engine)
     grid = study.electricity.grid or study.bom.grid
     method_id = gwp_method_id(study, engine, gwp_methods)
     location = engine.calculate(study.bom, grid=grid, method_id=method_id)

@@ -182,6 +182,45 @@ def battery_study_data(post_gate: bool = True) -> dict:
     return data
 
 
+# A supplier's PACT v3 footprint (tests/test_study_suppliers.py, the web form's PACT tests):
+# 12 kg CO2e per 2 kg = 6 kg CO2e per kg, of which land-use change 0.5 / 2 = 0.25 per kg.
+SUPPLIER_FOOTPRINT = {
+    "id": "5c0a7e11-2222-4b4b-8c8c-0123456789ab",
+    "specVersion": "3.0.0",
+    "created": "2025-01-31T00:00:00Z",
+    "status": "Active",
+    "companyName": "Coating Supplier Ltd.",
+    "companyIds": ["urn:company:example:coatings"],
+    "productDescription": "powder-coated reflector",
+    "productIds": ["urn:pact:example.com:product-id:reflector"],
+    "productNameCompany": "Coated reflector",
+    "validityPeriodStart": "2025-01-31T00:00:00Z",
+    "validityPeriodEnd": "2099-01-31T00:00:00Z",
+    "pcf": {
+        "declaredUnitOfMeasurement": "kilogram",
+        "declaredUnitAmount": "2",
+        "productMassPerDeclaredUnit": "2",
+        "referencePeriodStart": "2024-01-01T00:00:00Z",
+        "referencePeriodEnd": "2024-12-31T00:00:00Z",
+        "pcfExcludingBiogenicUptake": "12",
+        "pcfIncludingBiogenicUptake": "12",
+        "fossilCarbonContent": "0",
+        "fossilGhgEmissions": "11.5",
+        "landUseChangeGhgEmissions": "0.5",
+        "ipccCharacterizationFactors": ["AR6"],
+        "crossSectoralStandards": ["ISO14067"],
+        "exemptedEmissionsPercent": "0",
+    },
+}
+SUPPLIER_PER_KG = 6.0
+SUPPLIER_LUC_PER_KG = 0.25
+
+
+def supplier_footprint(**changes) -> dict:
+    """A copy of :data:`SUPPLIER_FOOTPRINT` with top-level fields changed."""
+    return {**copy.deepcopy(SUPPLIER_FOOTPRINT), **copy.deepcopy(changes)}
+
+
 def build_study(engine, data: dict | None = None, declare: bool = True):
     """A Study from raw data, with declared results from the engine (as a study tool writes them)."""
     from footprint.study import study_from_data

@@ -12,9 +12,10 @@ from footprint.dataset import STAGES
 from footprint.errors import MAX_SHOWN_ISSUES
 from footprint.units import canonical_units
 
-from . import integrations, session, upload_box
+from . import integrations, session, supplier_view, upload_box
 from .catalog import Catalog
 from .state import DECLARED_UNITS, DEFAULT_RULE_SET, REGIONS, STANDARDS, FormIssue
+from .supplier_import import grid_label
 from .texts import Texts, escape_markdown
 from .widgets import choice
 
@@ -77,7 +78,10 @@ def _column_config(grid: str, catalog: Catalog, t: Texts) -> dict:
             ids = catalog.ids_for(None if grid == "materials" else grid)
             if grid == "certificates":
                 ids = catalog.generation_ids()
-            config[column] = st.column_config.SelectboxColumn(label, options=ids, format_func=lambda v: catalog.label(v, t.language), width=340, help=t("col.activity_help"))
+            suppliers = {e["activity_id"]: grid_label(e) for e in st.session_state.get(session.field_key("suppliers")) or []} if grid == "materials" else {}
+            config[column] = st.column_config.SelectboxColumn(
+                label, options=[*ids, *suppliers], format_func=lambda v: suppliers.get(v) or catalog.label(v, t.language), width=340, help=t("col.activity_help")
+            )
         elif column == "generation_activity_id":
             config[column] = st.column_config.SelectboxColumn(label, options=catalog.generation_ids(), format_func=lambda v: catalog.label(v, t.language), width="large")
         elif column == "unit":
@@ -323,6 +327,7 @@ def materials_tab(catalog: Catalog, engine, t: Texts, issues: list[FormIssue]) -
     with right:
         upload_box.upload_box(catalog, engine, t)
     upload_box.mapping_step(catalog, t)
+    supplier_view.panel(engine, t, issues)
     st.markdown(f"#### {t('section.materials')}")
     st.caption(t("materials.help"))
     grid("materials", catalog, t, issues)

@@ -148,6 +148,16 @@ class Catalog:
             return ""
         return self.name(activity_id, "zh-Hans") if language == "en" else option.name_en
 
+    def line_names(self, line, language: str) -> tuple[str, str]:
+        """(name in the interface language, name in the other) of a result line's activity: the
+        catalogue's, else the line's own (a supplier's product, named from its PACT footprint)."""
+        if line.activity_id in self.options:
+            return self.name(line.activity_id, language), self.other_name(line.activity_id, language)
+        chinese = line.activity_name_zh or line.activity_name
+        if language == "en":
+            return line.activity_name, chinese
+        return (to_hong_kong(chinese) if language == "zh-Hant" else chinese), line.activity_name
+
     def label(self, activity_id: str, language: str) -> str:
         """Short label for grid cells: the name in the interface language and the id."""
         if not activity_id:

@@ -50,6 +50,7 @@ def _lines(outcome):
 
 def compare_variants(items: list[Variant], engine, *, iterations: int = ITERATIONS, seed: int = SEED) -> Comparison:
     """Every variant computed; each computed one after the first compared with the first."""
+    from footprint.exchange.suppliers import with_suppliers
     from footprint.montecarlo import compare
 
     compared, outcomes = [], []
@@ -65,8 +66,9 @@ def compare_variants(items: list[Variant], engine, *, iterations: int = ITERATIO
                 entry.note = "grids"  # one draw of two grids is not a like-for-like sample
                 continue
             try:
+                both = with_suppliers(engine, [*outcome_a.suppliers.values(), *outcome_b.suppliers.values()])  # same id, other footprint: refused
                 entry.difference = compare(
-                    engine, _lines(outcome_a), _lines(outcome_b), iterations=iterations, seed=seed, grid=entry.result.grid or None
+                    both, _lines(outcome_a), _lines(outcome_b), iterations=iterations, seed=seed, grid=entry.result.grid or None
                 )
             except FootprintError:
                 entry.note = "failed"

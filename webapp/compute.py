@@ -44,6 +44,7 @@ class Outcome:
     label: Any = None  # integrations.LabelImages
     notes: list[tuple[str, str]] = field(default_factory=list)  # (English, Chinese) remarks
     report_input: Any = None  # footprint.reports.inputs.ReportInput, prepared on first download
+    suppliers: Any = None  # the form's supplier footprints (footprint.exchange.suppliers.SupplierRegistry)
     form_update: dict[str, Any] = field(default_factory=dict)  # interpretation fields filled from the results
     seconds: float = 0.0
 
@@ -102,6 +103,8 @@ def calculate(
         outcome.seconds = time.perf_counter() - started
         return outcome
     outcome.bom = bom
+    engine = integrations.with_form_suppliers(engine, form)  # lines drawing a supplier's PACT footprint
+    outcome.suppliers = engine.suppliers
     report(0.1, "footprint")
     loaded_rules = integrations.rule_set(form.rule_set) if rules else None
     study, study_issues = build_study(form, bom, loaded_rules.pcr_id if loaded_rules is not None else None)

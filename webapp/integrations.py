@@ -66,6 +66,17 @@ def _attr(obj: Any, *names: str, default: Any = None) -> Any:
     return default
 
 
+def with_form_suppliers(engine, form):
+    """``engine`` knowing the form's supplier PACT footprints (the bare engine without any), as
+    the study's own computations know them (:func:`footprint.study_compute.engine_for_study`),
+    so that the Monte Carlo and the alternatives, which run on BOMs, compute those lines too."""
+    from footprint.exchange.suppliers import with_suppliers
+
+    from .state import supplier_registry
+
+    return with_suppliers(engine, supplier_registry(form)[0])
+
+
 def engine_for(engine, result):
     """The engine that computes ``result`` again: ``engine`` itself, or one on the same
     background with the result's characterisation method (a study under AR5 is recomputed with
@@ -244,6 +255,7 @@ def report_input(outcome, engine, rule_set_id: str | None = None):
             rule_set=rule_set(rule_set_id) if outcome.evaluation is not None else None,
             uncertainty=uncertainty,
             grid=outcome.result.grid,
+            suppliers=outcome.suppliers if outcome.study is None else None,  # a study carries its own
         )
     return outcome.report_input
 

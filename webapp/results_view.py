@@ -41,7 +41,7 @@ def fmt(value: float | None, digits: int = 4) -> str:
 
 
 def line_name(catalog: Catalog, t: Texts):
-    return lambda line: catalog.name(line.activity_id, t.language) if line.activity_id in catalog.options else line.activity_id
+    return lambda line: catalog.line_names(line, t.language)[0]
 
 
 def headline(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
@@ -97,8 +97,8 @@ def lines_table(outcome: Outcome, catalog: Catalog, t: Texts) -> pd.DataFrame:
         rows.append(
             {
                 t("table.line"): line.path,
-                t("table.name"): catalog.name(line.activity_id, t.language),
-                t("table.other_name"): catalog.other_name(line.activity_id, t.language),
+                t("table.name"): catalog.line_names(line, t.language)[0],
+                t("table.other_name"): catalog.line_names(line, t.language)[1],
                 t("table.stage"): t.stage(line.stage),
                 t("table.amount"): f"{fmt(line.amount)} {line.unit}",
                 t("table.data_type"): t(f"data_type.{line.data_type}"),
@@ -125,7 +125,7 @@ def hotspots_section(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
     st.markdown(f"##### {t('hotspots.top')}")
     for rank, line in enumerate(result.hotspots(5), start=1):
         st.markdown(
-            f"**{rank}. {catalog.name(line.activity_id, t.language)}** ({escape_markdown(line.path)}) — "
+            f"**{rank}. {escape_markdown(catalog.line_names(line, t.language)[0])}** ({escape_markdown(line.path)}) — "
             f"{fmt(line.kgco2e)} kg CO2e · {line.share:.0%}"
         )
     st.markdown(f"##### {t('hotspots.what_if')}")
@@ -179,7 +179,7 @@ def data_quality_section(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
         rows.append(
             {
                 t("table.line"): line.path,
-                t("table.name"): catalog.name(line.activity_id, t.language),
+                t("table.name"): catalog.line_names(line, t.language)[0],
                 t("table.data_type"): t(f"data_type.{line.data_type}"),
                 t("dq.tags"): " ".join(t(f"dq.tag_{tag}") for tag in tags),
                 t("table.share"): line.share,

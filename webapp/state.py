@@ -48,7 +48,7 @@ DECLARED_UNITS = ("piece", "kg", "t", "m2", "m3", "kWh", "L")
 REGIONS = ("CN-GD", "HK", "MO")
 STANDARDS = ("GB/T 24067-2024", "ISO 14067:2018")
 DEFAULT_RULE_SET = "gba-general"
-FORM_STUDY_KEYS = ("schema_version", "study_id", "bom", "reference_period", "declared")
+FORM_STUDY_KEYS = ("schema_version", "study_id", "bom", "reference_period", "declared", "suppliers")
 
 
 def _last_year() -> tuple[date, date]:
@@ -85,6 +85,9 @@ class StudyForm(LabelDetails):
     market_based: bool = False
     certificates: list[dict[str, str]] = field(default_factory=list)
     rows: dict[str, list[dict[str, str]]] = field(default_factory=lambda: {section: [] for section in SECTIONS})
+    # Suppliers' PACT footprints that lines draw: {"activity_id": …, "pact": <ProductFootprint>}
+    # each, exactly the study's ``suppliers`` (footprint.study.SupplierFootprint).
+    suppliers: list[dict[str, Any]] = field(default_factory=list)
     # Study fields the form does not edit (verification, exclusions, line facts... of a loaded
     # study), kept so that opening and saving a study never loses them.
     extra: dict[str, Any] = field(default_factory=dict)
@@ -107,7 +110,19 @@ class StudyForm(LabelDetails):
         rows = values.get("rows") or {}
         values["rows"] = {section: [clean_row(r, GRID_COLUMNS[section]) for r in rows.get(section, [])] for section in SECTIONS}
         values["certificates"] = [clean_row(r, CERTIFICATE_COLUMNS) for r in values.get("certificates") or []]
+        values["suppliers"] = clean_suppliers(values.get("suppliers"))
         return cls(**clean_details(values))
+
+
+def clean_suppliers(entries: Any) -> list[dict[str, Any]]:
+    """The supplier footprints of a form or draft: ``{"activity_id": text, "pact": object}``
+    each (ValueError for anything else: a draft edited by hand is reported as damaged)."""
+    cleaned = []
+    for entry in entries or []:
+        if not (isinstance(entry, dict) and isinstance(entry.get("activity_id"), str) and isinstance(entry.get("pact"), dict)):
+            raise ValueError("a supplier footprint needs an activity_id and a pact object")
+        cleaned.append({"activity_id": entry["activity_id"], "pact": entry["pact"]})
+    return cleaned
 
 
 # ---------------------------------------------------------------------------------- rows
@@ -301,14 +316,35 @@ def locate(issue: RowIssue, composition: Composition) -> FormIssue:
     return FormIssue(section, index, field_name, issue.value, issue.message, issue.message_zh)
 
 
+def supplier_registry(form: StudyForm, dataset=None):
+    """The form's supplier footprints as a :class:`~footprint.exchange.suppliers.SupplierRegistry`
+    (read by :func:`footprint.exchange.pact.supplier_activity_from_pact`, as the study reads
+    them), and the problems with them (section "suppliers"); with ``dataset``, an activity id it
+    already uses is a problem too."""
+    from footprint.exchange.pact import supplier_activity_from_pact
+    from footprint.exchange.suppliers import SupplierRegistry
+
+    registry, issues = SupplierRegistry(), []
+    for index, entry in enumerate(form.suppliers):
+        try:
+            activity = supplier_activity_from_pact(entry["pact"], entry["activity_id"])
+            if dataset is not None and dataset.has_activity(activity.id):
+                raise InputError(issues=[RowIssue(f"the activity id {activity.id!r} is a dataset activity", f"活动编号 {activity.id!r} 与数据库活动重复", field="activity_id", value=activity.id)])
+            registry.add(activity)
+        except InputError as error:
+            issues.extend(FormIssue("suppliers", index, i.field, i.value, i.message, i.message_zh) for i in error.issues)
+    return registry, issues
+
+
 def build_bom(form: StudyForm, dataset=None) -> tuple[Bom | None, Composition, list[FormIssue]]:
     """The BOM from the form, or the problems with it (located on the form), never both.
 
-    With ``dataset``, activity ids and units are also checked against it, so that an unknown
-    activity or a kg amount on an electricity line is reported on its row before computing.
+    With ``dataset``, activity ids and units are also checked against it (and against the
+    form's supplier footprints, for the lines that draw one), so that an unknown activity or a
+    kg amount on an electricity line is reported on its row before computing.
     """
     composition = compose(form)
-    issues: list[FormIssue] = []
+    registry, issues = supplier_registry(form, dataset)
     if form.electricity_amount > 0 and electricity_per_unit(form) is None:
         issues.append(
             FormIssue(
@@ -332,7 +368,7 @@ def build_bom(form: StudyForm, dataset=None) -> tuple[Bom | None, Composition, l
         from footprint.demand import build_demands
 
         try:
-            build_demands(bom, dataset)
+            build_demands(bom, dataset, registry)
         except InputError as error:
             issues.extend(locate(issue, composition) for issue in error.issues)
     if issues:
@@ -464,6 +500,8 @@ def study_data(form: StudyForm, bom: Bom, pcr_id: str | None = None) -> dict[str
             "certificates": _certificates(form) if form.market_based else [],
         },
     }
+    if form.suppliers:
+        form_part["suppliers"] = form.suppliers
     if pcr_id:
         form_part["method"]["pcr_id"] = pcr_id
     return _merge(_merge(extra, form_part), study_part(form, bom, extra, form_part["boundary"]["stages"]))
@@ -478,7 +516,8 @@ def build_study(form: StudyForm, bom: Bom, pcr_id: str | None = None):
     except InputError as error:
         issues = []
         for issue in error.issues:
-            section = "certificates" if (issue.field or "").startswith("electricity.certificates") else "study"
+            field_name = issue.field or ""
+            section = "certificates" if field_name.startswith("electricity.certificates") else "suppliers" if field_name.startswith("suppliers") else "study"
             issues.append(FormIssue(section, None, issue.field, issue.value, issue.message, issue.message_zh))
         return None, issues
 
@@ -488,7 +527,7 @@ def form_from_study(study, catalog: Catalog, base: StudyForm | None = None, rule
     form = form_with_bom(base or StudyForm(), study.bom, catalog)
     data = form.to_dict()
     extra = study.model_dump(mode="json")
-    for key in ("bom", "declared"):
+    for key in ("bom", "declared", "suppliers"):
         extra.pop(key, None)
     data.update(
         study_id=study.study_id,
@@ -516,6 +555,7 @@ def form_from_study(study, catalog: Catalog, base: StudyForm | None = None, rule
             for c in study.electricity.certificates
         ],
         extra=extra,
+        suppliers=[entry.model_dump(mode="json") for entry in study.suppliers],
         **details_from_study(study),
     )
     if rule_set:

@@ -550,7 +550,7 @@ def supplier_activity_from_pact(
     pact_id = str(document.get("id", ""))
     fossil = max(total - luc - biogenic, 0.0)
     per = 1.0 / amount
-    period = f"{pcf.get('referencePeriodStart', '')[:10]}..{pcf.get('referencePeriodEnd', '')[:10]}".strip(".")
+    period = f"{str(pcf.get('referencePeriodStart') or '')[:10]}..{str(pcf.get('referencePeriodEnd') or '')[:10]}".strip(".")
     return SupplierActivity(
         id=activity_id or f"PACT-{pact_id[:8] or hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:8]}",
         name=name,

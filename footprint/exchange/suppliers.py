@@ -11,12 +11,17 @@ it: dataset lines are computed by the engine exactly as before (handed over as a
 ``docs/design.md`` kept (lines, stages, gases and origins each sum to the total).
 
 A supplier activity does not follow the study's grid switch: the supplier's footprint is what
-it is, computed with the supplier's own electricity.
+it is, computed with the supplier's own electricity (and its own characterisation: a study under
+AR5 still counts the supplier's number as given).
 
-The cleaner engine change (not made here): an optional
-``extra_activities: Mapping[str, SupplierActivity]`` argument to ``FootprintEngine.calculate``
-that ``build_demands`` consults for unknown ids, and whose scores ``_assemble`` appends as extra
-rows of ``per_flow``.
+:class:`SupplierAwareEngine` stands in for the engine wherever one is passed: its ``dataset``
+(:class:`SupplierDataset`) also answers for the supplier activities (category
+:data:`SUPPLIER_CATEGORY`, so rules that look a line's activity up see what it is), its
+``suppliers`` tell :func:`footprint.demand.build_demands` and the Monte Carlo which lines have a
+fixed footprint per unit, and everything else (background, method, grids, unit scores) is the
+wrapped engine's. A study carries its suppliers' PACT documents (``Study.suppliers``), and
+:func:`with_suppliers` is how the study's computations get such an engine; one is built per
+computation (never shared, nothing global).
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import units
-from ..errors import InputError, RowIssue, UnitError
+from ..dataset import Activity
+from ..demand import build_demands
+from ..errors import InputError, RowIssue
 from ..results import FootprintResult, LineResult
 
 # By-gas keys of supplier lines: a PACT footprint is not split by gas, only by origin. The fossil
@@ -37,6 +44,8 @@ from ..results import FootprintResult, LineResult
 SUPPLIER_FLOW = "ghg_co2e_unspecified"
 SUPPLIER_LUC_FLOW = "supplier_luc_co2e"
 SUPPLIER_BIOGENIC_FLOW = "supplier_biogenic_non_co2_co2e"
+# The category a supplier activity has where a dataset activity's category is asked for.
+SUPPLIER_CATEGORY = "supplier_footprint"
 
 
 @dataclass(frozen=True)
@@ -137,14 +146,56 @@ class _Leaves:
         return iter(self.entries)
 
 
+class SupplierDataset:
+    """A dataset that also knows some supplier activities (read-only view, per computation).
+
+    ``activity`` and ``has_activity`` answer for the supplier ids too (an
+    :class:`~footprint.dataset.Activity` of category :data:`SUPPLIER_CATEGORY`, no exchanges);
+    everything else (``activities``, ``grids()``, ``exchanges_of``, ``describe()``, hashes) is the
+    dataset's own, so a supplier activity is never offered as an alternative, never sampled as a
+    background exchange and never changes the dataset's identity.
+    """
+
+    def __init__(self, dataset: Any, registry: SupplierRegistry) -> None:
+        self._dataset = dataset
+        self._suppliers = {
+            a.id: Activity(
+                id=a.id,
+                name_en=a.name + (f" ({a.supplier})" if a.supplier else ""),
+                name_zh=(a.name_zh or a.name) + (f"（{a.supplier}）" if a.supplier else ""),
+                unit=a.unit,
+                geography="",
+                category=SUPPLIER_CATEGORY,
+                default_stage=a.stage,
+                aircraft=False,
+                description=a.source,
+                line=0,
+            )
+            for a in registry.values()
+        }
+
+    def activity(self, activity_id: str) -> Activity:
+        found = self._suppliers.get(activity_id)
+        return found if found is not None else self._dataset.activity(activity_id)
+
+    def has_activity(self, activity_id: str) -> bool:
+        return activity_id in self._suppliers or self._dataset.has_activity(activity_id)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._dataset, name)
+
+
 class SupplierAwareEngine:
     """A :class:`~footprint.engine.FootprintEngine` that also knows supplier activities.
 
     With no supplier line in the BOM, :meth:`calculate` *is* ``engine.calculate`` (same object
-    out); otherwise dataset lines go through the engine and supplier lines are added.
+    out); otherwise dataset lines go through the engine and supplier lines are added. Passed
+    anywhere an engine is (rules, Monte Carlo, scenarios, reports): see the module docstring.
     """
 
     def __init__(self, engine: Any, registry: SupplierRegistry | Iterable[SupplierActivity] = ()) -> None:
+        if isinstance(engine, SupplierAwareEngine):
+            engine = engine.engine
         self.engine = engine
         self.registry = registry if isinstance(registry, SupplierRegistry) else SupplierRegistry(registry)
         clashes = [a for a in self.registry if engine.dataset.has_activity(a)]
@@ -160,17 +211,42 @@ class SupplierAwareEngine:
                     for a in clashes
                 ]
             )
+        self.dataset = SupplierDataset(engine.dataset, self.registry)
 
     @property
-    def dataset(self) -> Any:
-        return self.engine.dataset
+    def suppliers(self) -> SupplierRegistry:
+        return self.registry
+
+    @property
+    def background(self) -> Any:
+        return self.engine.background
+
+    @property
+    def method_id(self) -> str:
+        return self.engine.method_id
+
+    def with_method(self, method_id: str | None) -> SupplierAwareEngine:
+        inner = self.engine.with_method(method_id)
+        return self if inner is self.engine else SupplierAwareEngine(inner, self.registry)
+
+    def resolve_grid(self, grid: str | None) -> str:
+        return self.engine.resolve_grid(grid)
+
+    def unit_scores(self, grid: str | None = None, method_id: str | None = None) -> Any:
+        return self.engine.unit_scores(grid, method_id)
+
+    def activity_footprint(self, activity_id: str, grid: str | None = None) -> float:
+        """kg CO2e per unit: a supplier's as declared, a dataset activity's from the engine."""
+        if activity_id in self.registry:
+            return self.registry[activity_id].kgco2e_per_unit
+        return self.engine.activity_footprint(activity_id, grid)
 
     def calculate(self, bom: Any, grid: str | None = None, method_id: str | None = None) -> FootprintResult:
         leaves = list(bom.flat_lines())
         supplier_paths = {path for path, line, _ in leaves if line.activity_id in self.registry}
         if not supplier_paths:
             return self.engine.calculate(bom, grid=grid, method_id=method_id)
-        supplier_lines = self._supplier_lines(leaves, supplier_paths)
+        supplier_lines = self._supplier_lines(bom, leaves, supplier_paths)
         background = _Leaves(
             product=str(getattr(bom, "product", "")),
             declared_unit=bom.declared_unit,
@@ -180,54 +256,39 @@ class SupplierAwareEngine:
         partial = self.engine.calculate(background, grid=grid or getattr(bom, "grid", None), method_id=method_id)
         return _merge(partial, supplier_lines, [path for path, _, _ in leaves])
 
-    def _supplier_lines(self, leaves: list[tuple[str, Any, float]], paths: set[str]) -> dict[str, tuple[LineResult, SupplierActivity, float]]:
+    def _supplier_lines(self, bom: Any, leaves: list[tuple[str, Any, float]], paths: set[str]) -> dict[str, tuple[LineResult, SupplierActivity, float]]:
+        chosen = _Leaves(str(getattr(bom, "product", "")), bom.declared_unit, None, tuple(entry for entry in leaves if entry[0] in paths))
         lines: dict[str, tuple[LineResult, SupplierActivity, float]] = {}
-        issues: list[RowIssue] = []
-        for path, line, multiplier in leaves:
-            if path not in paths:
-                continue
-            activity = self.registry[line.activity_id]
-            mass = line.unit_mass_kg
-            if mass is None and activity.unit == "piece" and activity.mass_kg_per_unit:
-                mass = activity.mass_kg_per_unit
-            try:
-                per_parent = units.to_activity_unit(line.amount, line.unit, activity.unit, mass_kg_per_piece=mass, distance_km=line.distance_km)
-            except UnitError as error:
-                issues.append(
-                    RowIssue(
-                        f"{error} (supplier activity {activity.id})",
-                        units.message_zh_of(error) or f"单位不匹配：供应商活动 {activity.id} 的单位是 {activity.unit}",
-                        line_id=line.id,
-                        field="unit",
-                        value=f"{line.amount} {line.unit}",
-                    )
-                )
-                continue
-            amount = per_parent * float(multiplier)
-            kgco2e = amount * activity.kgco2e_per_unit
-            stage = line.stage.value if line.stage is not None else activity.stage
-            data_type = line.data_type.value if hasattr(line.data_type, "value") else str(line.data_type)
+        for demand in build_demands(chosen, self.engine.dataset, self.registry):
+            activity = self.registry[demand.activity_id]
+            amount = demand.activity_amount
             result_line = LineResult(
-                id=line.id,
-                path=path,
+                id=demand.line_id,
+                path=demand.path,
                 activity_id=activity.id,
                 activity_name=activity.name + (f" ({activity.supplier})" if activity.supplier else ""),
                 activity_name_zh=(activity.name_zh or activity.name) + (f"（{activity.supplier}）" if activity.supplier else ""),
-                stage=stage,
-                data_type=data_type,
-                amount=float(line.amount),
-                unit=line.unit,
+                stage=demand.stage,
+                data_type=demand.data_type,
+                amount=demand.amount,
+                unit=demand.unit,
                 activity_amount=amount,
                 activity_unit=activity.unit,
-                kgco2e=kgco2e,
+                kgco2e=amount * activity.kgco2e_per_unit,
                 share=0.0,
                 by_gas={code: amount * value for code, value in activity.by_gas().items()},
-                description=line.description or "",
+                description=demand.description,
             )
-            lines[path] = (result_line, activity, amount)
-        if issues:
-            raise InputError(issues=issues)
+            lines[demand.path] = (result_line, activity, amount)
         return lines
+
+
+def with_suppliers(engine: Any, activities: SupplierRegistry | Iterable[SupplierActivity]) -> Any:
+    """``engine`` knowing exactly ``activities``: a :class:`SupplierAwareEngine`, or the bare
+    engine itself when there are none (so a computation without suppliers is unchanged)."""
+    base = engine.engine if isinstance(engine, SupplierAwareEngine) else engine
+    registry = activities if isinstance(activities, SupplierRegistry) else SupplierRegistry(activities)
+    return SupplierAwareEngine(base, registry) if len(registry) else base
 
 
 def _merge(partial: FootprintResult, supplier: dict[str, tuple[LineResult, SupplierActivity, float]], order: list[str]) -> FootprintResult:

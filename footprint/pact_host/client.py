@@ -8,40 +8,57 @@ against an app in the same process.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
 
+from ..errors import InputError
+from ..user_json import read_json
 from .errors import RemoteHostError
 
 MAX_PAGES = 10_000  # a host whose next links never end is refused, not followed forever
 EXPIRY_MARGIN_S = 5.0
+MAX_RESPONSE_BYTES = 50_000_000  # a page of 1,000 footprints is a few MB; more is not an answer
 
 
-def _problem(response: httpx.Response, what: str) -> RemoteHostError:
+def _problem(response: httpx.Response, body: bytes, what: str) -> RemoteHostError:
     code = message = None
     try:
-        body = response.json()
-        if isinstance(body, Mapping):
-            code = body.get("code") or body.get("error")
-            message = body.get("message") or body.get("error_description")
+        parsed = json.loads(body)
+        if isinstance(parsed, Mapping):
+            code = parsed.get("code") or parsed.get("error")
+            message = parsed.get("message") or parsed.get("error_description")
     except ValueError:
         pass
     text = f"{what}: HTTP {response.status_code}"
     if code or message:
         text += f" {code or ''}{': ' if code and message else ''}{message or ''}"
-    return RemoteHostError(text[:500], response.status_code, code)
+    return RemoteHostError(text[:500], response.status_code, None if code is None else str(code)[:100])
 
 
 class PactClient:
-    def __init__(self, host: str, client_id: str, secret: str, *, http: httpx.Client | None = None, timeout: float = 30.0) -> None:
+    """One connection to one host. ``timeout`` (seconds) bounds every request; an answer longer
+    than ``max_response_bytes`` (after decompression) is refused while it is being read."""
+
+    def __init__(
+        self,
+        host: str,
+        client_id: str,
+        secret: str,
+        *,
+        http: httpx.Client | None = None,
+        timeout: float = 30.0,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+    ) -> None:
         self.host = host.rstrip("/")
         self.client_id = client_id
         self._secret = secret
         self._http = http or httpx.Client(timeout=timeout)
         self._owns_http = http is None
+        self._max_bytes = max_response_bytes
         self._token: str | None = None
         self._expires = 0.0
 
@@ -58,41 +75,70 @@ class PactClient:
     def __repr__(self) -> str:
         return f"PactClient({self.host!r}, client_id={self.client_id!r})"
 
+    # ------------------------------------------------------------ transport
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> tuple[httpx.Response, bytes]:
+        """One request; the body read up to the size limit. Network failures are typed."""
+        try:
+            with self._http.stream(method, url, **kwargs) as response:
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > self._max_bytes:
+                        raise RemoteHostError(f"{self.host} answered with more than {self._max_bytes} bytes", response.status_code, kind="too_large")
+        except httpx.TimeoutException:
+            raise RemoteHostError(f"{self.host} did not answer in time", kind="timeout") from None
+        except httpx.HTTPError as error:
+            raise RemoteHostError(f"cannot reach {self.host}: {error}", kind="unreachable") from None
+        return response, bytes(body)
+
+    def _object(self, body: bytes, what: str) -> dict[str, Any]:
+        """The answer as a JSON object, read by the strict reader (footprint.user_json)."""
+        try:
+            parsed = read_json(body, what)
+        except InputError as error:
+            raise RemoteHostError(f"{what}: {self.host} did not answer with valid JSON ({error.issues[0].message})", kind="invalid_json") from None
+        if not isinstance(parsed, dict):
+            raise RemoteHostError(f"{what}: {self.host} did not answer with a JSON object", kind="not_pact")
+        return parsed
+
     # ------------------------------------------------------------ auth
 
     def token(self, refresh: bool = False) -> str:
         if self._token and not refresh and time.time() < self._expires - EXPIRY_MARGIN_S:
             return self._token
-        try:
-            response = self._http.post(
-                f"{self.host}/auth/token",
-                data={"grant_type": "client_credentials"},
-                auth=(self.client_id, self._secret),
-                headers={"accept": "application/json"},
-            )
-        except httpx.HTTPError as error:
-            raise RemoteHostError(f"cannot reach {self.host}: {error}") from None
+        response, body = self._send(
+            "POST",
+            f"{self.host}/auth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(self.client_id, self._secret),
+            headers={"accept": "application/json"},
+        )
         if response.status_code != 200:
-            raise _problem(response, f"{self.host} refused the credentials of {self.client_id!r}")
-        body = response.json()
-        self._token = str(body["access_token"])
-        self._expires = time.time() + float(body.get("expires_in", 60))
+            problem = _problem(response, body, f"{self.host} refused the credentials of {self.client_id!r}")
+            if response.status_code in (400, 401, 403) and problem.code in ("invalid_client", "unauthorized_client", "invalid_grant", None):
+                problem.kind = "credentials"
+            raise problem
+        answer = self._object(body, "token")
+        token, lifetime = answer.get("access_token"), answer.get("expires_in", 60)
+        if not isinstance(token, str) or not token or isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)):
+            raise RemoteHostError(f"{self.host} answered the token request without an access token", kind="not_pact")
+        self._token = token
+        self._expires = time.time() + float(lifetime)
         return self._token
 
-    def _call(self, method: str, url: str, what: str, **kwargs: Any) -> httpx.Response:
-        """One authenticated call; an expired token is renewed once."""
+    def _call(self, method: str, url: str, what: str, *, read_answer: bool = True, **kwargs: Any) -> tuple[httpx.Response, dict[str, Any]]:
+        """One authenticated call, its answer as a JSON object (``read_answer=False``: not read, as
+        for events, whose answer has no body to rely on); an expired token is renewed once."""
         extra = kwargs.pop("headers", {})
         for attempt in (1, 2):
             headers = {"authorization": f"Bearer {self.token(refresh=attempt == 2)}", **extra}
-            try:
-                response = self._http.request(method, url, headers=headers, **kwargs)
-            except httpx.HTTPError as error:
-                raise RemoteHostError(f"cannot reach {self.host}: {error}") from None
+            response, body = self._send(method, url, headers=headers, **kwargs)
             if response.status_code == 401 and attempt == 1:
                 continue
             if response.status_code >= 400:
-                raise _problem(response, what)
-            return response
+                raise _problem(response, body, what)
+            return response, (self._object(body, what) if read_answer and body.strip() else {})
         raise AssertionError("unreachable")
 
     # ------------------------------------------------------------ footprints
@@ -109,10 +155,10 @@ class PactClient:
         for _ in range(MAX_PAGES):
             if url is None:
                 return
-            response = self._call("GET", url, "ListFootprints failed", params=request_params)
-            data = response.json().get("data")
+            response, answer = self._call("GET", url, "ListFootprints failed", params=request_params)
+            data = answer.get("data")
             if not isinstance(data, list):
-                raise RemoteHostError(f"{self.host} answered ListFootprints without a data list")
+                raise RemoteHostError(f"{self.host} answered ListFootprints without a data list", kind="not_pact")
             yield data
             url, request_params = response.links.get("next", {}).get("url"), None
         raise RemoteHostError(f"{self.host} gave more than {MAX_PAGES} pages")
@@ -121,15 +167,15 @@ class PactClient:
         return [footprint for page in self.pages(criteria, limit) for footprint in page]
 
     def get_footprint(self, footprint_id: str) -> dict[str, Any]:
-        response = self._call("GET", f"{self.host}/3/footprints/{footprint_id}", f"GetFootprint {footprint_id} failed")
-        data = response.json().get("data")
+        _, answer = self._call("GET", f"{self.host}/3/footprints/{footprint_id}", f"GetFootprint {footprint_id} failed")
+        data = answer.get("data")
         if not isinstance(data, dict):
-            raise RemoteHostError(f"{self.host} answered GetFootprint without a data object")
+            raise RemoteHostError(f"{self.host} answered GetFootprint without a data object", kind="not_pact")
         return data
 
     def post_event(self, event: Mapping[str, Any]) -> None:
         """Post an event; only a 2xx answer counts as received (a redirect is not followed)."""
         what = f"posting a {event.get('type')} failed"
-        response = self._call("POST", f"{self.host}/3/events", what, json=dict(event), headers={"content-type": "application/cloudevents+json"})
+        response, _ = self._call("POST", f"{self.host}/3/events", what, read_answer=False, json=dict(event), headers={"content-type": "application/cloudevents+json"})
         if not 200 <= response.status_code < 300:
-            raise _problem(response, what)
+            raise RemoteHostError(f"{what}: HTTP {response.status_code}", response.status_code)

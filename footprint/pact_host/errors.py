@@ -21,12 +21,19 @@ class CredentialsError(PactHostError):
 
 
 class RemoteHostError(PactHostError):
-    """Another PACT host refused a request or could not be reached (the client side)."""
+    """Another PACT host refused a request or could not be reached (the client side).
 
-    def __init__(self, message: str, status: int | None = None, code: str | None = None) -> None:
+    ``kind`` says what went wrong, for a caller that words it for people (the web form):
+    ``timeout``, ``unreachable``, ``credentials`` (the token was refused), ``http`` (an error
+    status: see ``status`` and ``code``), ``invalid_json``, ``not_pact`` (JSON, but not the
+    answer the API defines), ``too_large``.
+    """
+
+    def __init__(self, message: str, status: int | None = None, code: str | None = None, kind: str = "http") -> None:
         super().__init__(message)
         self.status = status
         self.code = code
+        self.kind = kind
 
 
 class ApiError(PactHostError):

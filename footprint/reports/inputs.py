@@ -183,7 +183,8 @@ def prepare_report(
     For a study: the results, findings and label exactly as the label rules compute them
     (``rule_set``, default: the general GBA rules), evaluated on ``evaluation_date`` (default: the
     study's report date, so the same study always gives the same report); ``evaluate_rules=False``
-    skips rules and label. For a BOM: the engine's result; ``suppliers`` (a
+    skips rules and label; a study's supplier PACT footprints are its own (``Study.suppliers``).
+    For a BOM: the engine's result; ``suppliers`` (a
     :class:`~footprint.exchange.suppliers.SupplierRegistry` or supplier activities) adds
     supplier PACT footprints. ``uncertainty`` is a Monte Carlo summary, or a number of iterations
     to run with :mod:`footprint.montecarlo`.
@@ -202,14 +203,12 @@ def prepare_report(
     else:
         raise TypeError(f"prepare_report needs a study, a BOM or a path, not {type(subject).__name__}")
 
-    supplier_list: tuple[Any, ...] = ()
-    if study is None:
-        from ..exchange.suppliers import SupplierAwareEngine, SupplierRegistry
+    from ..exchange.suppliers import SupplierRegistry, with_suppliers
 
+    if study is None:
         registry = suppliers if isinstance(suppliers, SupplierRegistry) else SupplierRegistry(suppliers or ())
-        wrapped = SupplierAwareEngine(engine, registry)
-        result = wrapped.calculate(bom, grid=grid)
-        supplier_list = registry.used_by(bom)
+        computing = with_suppliers(engine, registry)
+        result = computing.calculate(bom, grid=grid)
         computation = None
         evaluation_result = evaluation
         rule_set_obj = rule_set if not isinstance(rule_set, str) else None
@@ -219,15 +218,18 @@ def prepare_report(
             raise InputError(
                 issues=[
                     RowIssue(
-                        "supplier PACT footprints are added to a BOM, not to a study: add them to the study's BOM as lines",
-                        "供应商 PACT 碳足迹只能加到物料清单中，不能直接加到研究上",
+                        "a study carries its supplier PACT footprints itself (its 'suppliers', with the lines that draw them): add them to the study, not to the command",
+                        "研究自带其供应商 PACT 碳足迹（suppliers 字段及引用它们的物料清单行）：请加到研究中，而不是命令参数中",
                     )
                 ]
             )
+        registry = SupplierRegistry(study.supplier_activities())
+        computing = with_suppliers(engine, registry)
         computation, evaluation_result, rule_set_obj, label = _study_parts(
             study, engine, evaluate_rules=evaluate_rules, rule_set=rule_set, evaluation=evaluation, when=evaluation_date or _study_date(study)
         )
         result = computation.headline
+    supplier_list = registry.used_by(bom)
     dataset = engine.dataset
     grid_factor = None
     if dataset.has_activity(result.grid):
@@ -237,10 +239,10 @@ def prepare_report(
             # a study: simulate the headline's own lines (the market-based split when the label
             # shows the market-based value) with the study's GWP method
             uncertainty = run_monte_carlo(
-                engine.with_method(computation.method_id), computation.headline_bom, iterations=uncertainty, grid=result.grid, basis=computation.headline_basis
+                computing.with_method(computation.method_id), computation.headline_bom, iterations=uncertainty, grid=result.grid, basis=computation.headline_basis
             )
         else:
-            uncertainty = run_monte_carlo(engine, bom, iterations=uncertainty, grid=result.grid)
+            uncertainty = run_monte_carlo(computing, bom, iterations=uncertainty, grid=result.grid)
     return ReportInput(
         bom=bom,
         result=result,

@@ -20,6 +20,7 @@ from collections import Counter
 from datetime import date
 
 from ..study import Study
+from ..study_compute import engine_for_study
 from .context import EvaluationContext
 from .loader import available_rule_sets, load_rule_set
 from .model import Evaluation, Finding, Outcome, RuleSet, Severity, Text, Verdict, not_applicable
@@ -98,7 +99,7 @@ def make_context(
     return EvaluationContext(
         study=study,
         rule_set=rule_set,
-        engine=engine,
+        engine=engine_for_study(study, engine),
         evaluation_date=evaluation_date or date.today(),
         catalogue=lambda: available_rule_sets(rules_directory),
     )

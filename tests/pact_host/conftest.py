@@ -1,13 +1,19 @@
 """Fixtures of the PACT host tests: a registry holding one real certificate, issued for the lamp
 study (tests/study_fixtures.py) after a real verification, its certified study in a folder, and a
 host application over a copy of that registry (FastAPI's TestClient, no server), whose clock (the
-registry's: tokens, events, outbox) the tests move by hand."""
+registry's: tokens, events, outbox) the tests move by hand; :func:`serving` runs an app as a real
+uvicorn server on a free 127.0.0.1 port (also used by the web form's tests,
+tests/webapp/test_app_suppliers.py)."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import socket
+import threading
+import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -118,3 +124,37 @@ def token_for(client, client_id: str = "buyer", secret: str = SECRET) -> str:
 def assert_schema(pointer: str, document) -> None:
     errors = schema_errors(pointer, document)
     assert not errors, "\n".join(errors)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(app, port: int):
+    """``app`` served by uvicorn in a thread on 127.0.0.1:``port``; yields its base URL."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def live_host_state(target, studies, credentials_path, public_url=None):
+    """(HostState, registry) of a host over a registry file and a studies folder, for a real
+    server (:func:`serving`); its clock is fixed inside the certificate's validity."""
+    from footprint.certification.clock import FixedClock
+
+    registry, state = open_host(target, studies, credentials_path, FixedClock(date(2025, 6, 30)), public_url=public_url)
+    return state, registry

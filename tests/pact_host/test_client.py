@@ -66,3 +66,30 @@ def test_cli_fetch_adds_the_supplier_line(host, tmp_path, monkeypatch, study_eng
     assert json.loads(out.read_text(encoding="utf-8"))["productNameCompany"] == "LED downlight 12 W"
     lines = {l.id: l for l in read_bom(bom_out).lines}
     assert lines["LAMPS"].amount == 2 and lines["LAMPS"].activity_id.startswith("PACT-")
+
+
+@pytest.mark.parametrize(
+    "status, body, delivered",
+    [(200, b"OK", True), (202, b"", True), (204, b"", True), (302, b"", False), (400, b'{"code": "BadRequest"}', False)],
+)
+def test_an_event_counts_as_received_on_any_2xx_whatever_its_body(status, body, delivered):
+    """A receiver's answer body is not read for events: a plain-text "OK" is a delivery, and a
+    redirect or a refusal is not (the outbox retries or stops on the status)."""
+    import httpx
+
+    from footprint.pact_host.client import PactClient
+    from footprint.pact_host.errors import RemoteHostError
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/auth/token":
+            return httpx.Response(200, json={"access_token": "t", "token_type": "bearer", "expires_in": 3600})
+        return httpx.Response(status, content=body, headers={"location": "https://elsewhere.example/3/events"} if status == 302 else {})
+
+    client = PactClient("https://receiver.example", "me", "secret", http=httpx.Client(transport=httpx.MockTransport(answer)))
+    event = {"type": "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3", "id": "e-1"}
+    if delivered:
+        client.post_event(event)
+    else:
+        with pytest.raises(RemoteHostError) as raised:
+            client.post_event(event)
+        assert raised.value.status == status

@@ -5,14 +5,12 @@ RequestFulfilledEvent, whose footprints validate against the spec."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from contextlib import contextmanager
 
 import pytest
 
-from .conftest import SECRET, assert_schema, client_entry, open_host, registry_copy, token_for, write_credentials
+from .conftest import SECRET, assert_schema, client_entry, free_port, open_host, registry_copy, serving, token_for, write_credentials
 
 def _event(kind: str, data: dict, event_id: str = "req-1") -> dict:
     return {"type": f"org.wbcsd.pact.ProductFootprint.{kind}.3", "specversion": "1.0", "id": event_id,
@@ -40,35 +38,13 @@ def test_the_four_event_types_are_accepted_and_stored_once(host):
     assert client.post("/3/events", json=bad, headers=headers).status_code == 400
     assert client.post("/3/events", json=events[0]).status_code == 400  # no token
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-@contextmanager
-def serving(app, port: int):
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
 def test_request_is_fulfilled_on_the_requesters_host(certified_setup, tmp_path):
     from footprint.certification.clock import SystemClock
     from footprint.pact_host.app import create_app
     from footprint.pact_host.client import PactClient
     from footprint.pact_host.events import REQUEST_CREATED, REQUEST_FULFILLED, new_event
 
-    buyer_port, supplier_port = _free_port(), _free_port()
+    buyer_port, supplier_port = free_port(), free_port()
     buyer_url, supplier_url = f"http://127.0.0.1:{buyer_port}", f"http://127.0.0.1:{supplier_port}"
     (tmp_path / "buyer-studies").mkdir()
     supplier_registry, supplier_state = open_host(registry_copy(certified_setup, tmp_path), certified_setup[1], write_credentials(tmp_path / "supplier.json", [

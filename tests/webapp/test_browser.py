@@ -96,6 +96,16 @@ def launch(playwright, tmp_path: Path, **options):
     )
 
 
+def open_in_english(context, server: str):
+    """A new page on the app, once it has loaded, switched to English."""
+    page = context.new_page()
+    page.goto(server)
+    idle(page, 90_000)
+    page.locator("[data-testid=stRadio] label").filter(has_text="English").click()
+    idle(page)
+    return page
+
+
 def pick_line(page, query: str, activity: str, amount: str, unit: str | None = None) -> None:
     """The activity picker of the materials tab: search, choose, amount (and unit), Add line."""
     page.get_by_role("textbox", name="Search by Chinese or English name").fill(query)
@@ -358,12 +368,8 @@ def test_new_study_typed_appended_mapped_then_made_eligible_through_the_checklis
     with sync_playwright() as playwright:
         context = launch(playwright, tmp_path)
         try:
-            page = context.new_page()
-            page.goto(server)
-            idle(page, 90_000)
+            page = open_in_english(context, server)
             shots = Shots(page, shot_dir)
-            page.locator("[data-testid=stRadio] label").filter(has_text="English").click()
-            idle(page)
             page.get_by_role("button", name=EN["new"]).click()  # nothing typed yet: no question asked
             idle(page)
 
@@ -389,7 +395,7 @@ def test_new_study_typed_appended_mapped_then_made_eligible_through_the_checklis
 
             # -- a BOM file appended, then an ERP export mapped, staying on the materials tab
             page.get_by_role("tab", name=EN["materials"]).click()
-            uploader = page.get_by_test_id("stTabs").get_by_test_id("stFileUploaderDropzoneInput")
+            uploader = page.get_by_test_id("stTabs").get_by_test_id("stFileUploaderDropzoneInput").first  # the BOM upload (the PACT panel has one too)
             assert page.get_by_role("radio", name="Append to the lines").is_checked()
             uploader.set_input_files(str(second))
             idle(page)
@@ -485,3 +491,47 @@ def test_new_study_typed_appended_mapped_then_made_eligible_through_the_checklis
     save_screenshots(shots)
     print(f"new study to eligible {elapsed:.1f} s")
     assert elapsed < 90, f"the browser test took {elapsed:.0f} s"
+
+
+def test_a_supplier_pact_file_becomes_a_line_of_the_example(server, tmp_path):
+    """The PACT panel in a real browser: a supplier's footprint file uploaded, previewed, added
+    as a line of the example study (0.05 kg at 6 kg CO2e/kg: + 0.3), Calculate shows the total
+    the app computes for the same entries."""
+    from footprint.engine import default_engine
+    from webapp.catalog import Catalog
+    from webapp.compute import calculate
+    from webapp.main import example_form
+
+    from ..study_fixtures import SUPPLIER_FOOTPRINT as COATING
+
+    sync_playwright = _playwright()
+    supplier = tmp_path / "reflector.pact.json"
+    supplier.write_text(json.dumps(COATING), encoding="utf-8")
+    engine = default_engine()
+    expected = calculate(example_form(Catalog(engine)), engine, uncertainty=False).result.total_kgco2e + 0.05 * 6.0
+    started = time.monotonic()
+    with sync_playwright() as playwright:
+        context = launch(playwright, tmp_path)
+        try:
+            page = open_in_english(context, server)
+            page.get_by_role("button", name=EN["example"]).click()
+            idle(page)
+            page.get_by_role("tab", name=EN["materials"]).click()
+            panel = page.get_by_test_id("stExpander").filter(has_text="Supplier footprint (PACT)")
+            panel.get_by_text("Supplier footprint (PACT)").first.click()
+            panel.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(supplier))
+            idle(page)
+            panel.get_by_text("6 kg CO2e per kg").wait_for(timeout=10_000)
+            panel.get_by_role("textbox", name="Amount per declared unit").fill("0.05")
+            commit(page)
+            panel.get_by_role("button", name="Add as BOM line").click()
+            idle(page)
+            panel.get_by_text("Line S1 added to the materials grid").wait_for(timeout=10_000)
+            page.get_by_role("button", name=EN["calculate"]).click()
+            idle(page)
+            shown = page.locator("[data-testid=stMetricValue]").first.inner_text()
+        finally:
+            context.close()
+    elapsed = time.monotonic() - started
+    assert shown == significant(expected, 4)
+    assert elapsed < 30, f"the PACT browser test took {elapsed:.0f} s"
