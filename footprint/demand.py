@@ -29,6 +29,7 @@ class LineDemand:
     multiplier: float  # product of parent amounts along the path
     activity_amount: float  # per declared unit, in the activity's unit
     description: str
+    has_cff: bool = False  # the line carries Circular Footprint Formula values (BomLine.cff)
 
 
 def build_demands(bom, dataset: Dataset) -> list[LineDemand]:
@@ -80,6 +81,7 @@ def build_demands(bom, dataset: Dataset) -> list[LineDemand]:
                 multiplier=float(multiplier),
                 activity_amount=per_parent * float(multiplier),
                 description=line.description or "",
+                has_cff=getattr(line, "cff", None) is not None,
             )
         )
     if unknown and not issues:
@@ -87,3 +89,16 @@ def build_demands(bom, dataset: Dataset) -> list[LineDemand]:
     if unknown or issues:
         raise InputError(issues=unknown + issues)
     return demands
+
+
+def line_mass_kg(activity_unit: str, activity_amount: float, line, multiplier: float) -> float | None:
+    """kg per declared unit of a leaf line: its activity amount when the activity is per kg, else
+    from its own unit (a mass unit, or pieces / kWh / m2 with a mass per unit); None when unknown
+    (a transport line in tkm carries goods, it has no mass of its own)."""
+    if activity_unit == "kg":
+        return activity_amount
+    if line.unit_mass_kg and units.dimension_of(line.unit) != "mass":
+        return line.amount * multiplier * line.unit_mass_kg
+    if units.dimension_of(line.unit) == "mass" and not line.distance_km:
+        return units.convert(line.amount * multiplier, line.unit, "kg")
+    return None

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import units
-from .bom import Bom, BomLine, is_post_gate
+from .bom import CFF, Bom, BomLine, is_post_gate
+from .demand import line_mass_kg
 from .results import FootprintResult, LineResult
 from .study import DatasetRef, DeclaredResults, RuleSetRef, Study
 
@@ -162,13 +163,7 @@ def energy_mj(amount: float, unit: str) -> float | None:
 
 
 def _mass_kg(result_line: LineResult, bom_line: BomLine, multiplier: float) -> float | None:
-    if result_line.activity_unit == "kg":
-        return result_line.activity_amount
-    if bom_line.unit_mass_kg and units.dimension_of(bom_line.unit) != "mass":
-        return bom_line.amount * multiplier * bom_line.unit_mass_kg
-    if units.dimension_of(bom_line.unit) == "mass" and not bom_line.distance_km:
-        return units.convert(bom_line.amount * multiplier, bom_line.unit, "kg")
-    return None
+    return line_mass_kg(result_line.activity_unit, result_line.activity_amount, bom_line, multiplier)
 
 
 def _organisation_names(study: Study) -> set[str]:
@@ -260,6 +255,15 @@ def _coverage(study: Study, engine, location: FootprintResult, checks: tuple[Cer
     )
 
 
+def computed_bom(study: Study) -> Bom:
+    """The study's BOM as the engine computes it: marked ``recycling_approach: CFF`` when the
+    study names the Circular Footprint Formula (``method.recycling_approach``), so that its result,
+    its Monte Carlo and its scenarios all carry the CFF rows (footprint.cff); else the BOM as is."""
+    if study.method.recycling_approach == CFF and study.bom.recycling_approach != CFF:
+        return study.bom.model_copy(update={"recycling_approach": CFF})
+    return study.bom
+
+
 def market_bom(study: Study, coverage: ElectricityCoverage, grid: str | None = None) -> Bom:
     """The study's BOM with each site-electricity leaf split into its grid part and its certified parts.
 
@@ -293,7 +297,7 @@ def market_bom(study: Study, coverage: ElectricityCoverage, grid: str | None = N
     update: dict[str, Any] = {"lines": split(study.bom.lines, "")}
     if grid is not None:
         update["grid"] = grid
-    return study.bom.model_copy(update=update)
+    return computed_bom(study).model_copy(update=update)
 
 
 def _exclusion_results(study: Study, engine, grid: str | None, method_id: str) -> tuple[ExclusionResult, ...]:
@@ -343,7 +347,8 @@ def recompute(
     """The study's results from its BOM with the engine; raises FootprintError for bad inputs."""
     grid = study.electricity.grid or study.bom.grid
     method_id = gwp_method_id(study, engine, gwp_methods)
-    location = engine.calculate(study.bom, grid=grid, method_id=method_id)
+    bom = computed_bom(study)
+    location = engine.calculate(bom, grid=grid, method_id=method_id)
     grid = location.grid
     coverage = None
     market = None
@@ -353,8 +358,8 @@ def recompute(
         coverage = _coverage(study, engine, location, checks)
         split = market_bom(study, coverage, grid)
         market = engine.calculate(split, grid=grid, method_id=method_id)
-    leaves = {path: (line, multiplier) for path, line, multiplier in study.bom.flat_lines()}
-    masses = {line.path: _mass_kg(line, *leaves[line.path]) for line in location.lines}
+    leaves = {path: (line, multiplier) for path, line, multiplier in bom.flat_lines()}
+    masses = {line.path: _mass_kg(line, *leaves[line.path]) for line in location.lines if not line.is_cff}
     basis = "market" if market is not None and value_basis == "market_if_claimed" else "location"
     return StudyComputation(
         location=location,
@@ -364,7 +369,7 @@ def recompute(
         coverage=coverage,
         method_id=method_id,
         line_mass_kg=masses,
-        location_bom=study.bom,
+        location_bom=bom,
         market_bom=split,
     )
 
