@@ -9,10 +9,15 @@ is computed as extra result rows, each a short list of (activity, amount) terms 
 unit scores as every BOM line: lines, stages, gases and origins still add up to the total, Monte
 Carlo samples the same terms, and a cut-off BOM computes exactly as before.
 
-Per material line (mass m kg, recycled content R1), the CFF material part is
-``m [(1 - R1) Ev + R1 (A Erecycled + (1 - A) Ev Qsin/Qp)]``. The line itself keeps its cut-off
-footprint (its activity: the virgin route, or the recycled route for a line drawing it); the row
-``<line>/cff-material`` is the difference, so the two together are the CFF material part.
+Per material in a line, the CFF material part is ``m [(1 - R1) Ev + R1 (A Erecycled + (1 - A) Ev
+Qsin/Qp)]``, m the kg of the material in the line's supply chain. Which material, and how much of
+it comes from the virgin route (v kg) or the recycled route (r kg), is read from the dataset
+itself: the supply chain of one unit of the line's activity (one transposed solve per grid,
+:func:`supply_content`), so a die-cast housing made from secondary alloy is recognised as
+recycled aluminium without the user saying so. R1 defaults to that modelled share r / (v + r); a
+line may state its own (``cff: {R1: ...}``). The line keeps its cut-off footprint (which counts
+``v Ev + r Erecycled``); the row ``<line>/cff-material`` is the difference, so the two together are
+the CFF material part.
 
 Per end-of-life recycling line (a kg sent to recycling, i.e. R2 times the material's mass), the
 CFF end-of-life part is ``a (1 - A)(ErecyclingEoL - E*v Qsout/Qp)`` with ErecyclingEoL = the
@@ -42,10 +47,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse.linalg as spla
 import yaml
 
 from .bom import CFF, CffLineParameters, Stage
-from .demand import LineDemand, line_mass_kg
+from .demand import LineDemand
 from .errors import DatasetError, InputError, RowIssue
 
 FORMAT = "gba-cff-parameters/1"
@@ -268,12 +274,42 @@ def check_no_cff_values(demands: list[LineDemand]) -> None:
         )
 
 
+EMBEDDED_MIN_KG = 1e-12  # kg of a material per unit of an activity below which it is solver noise
+
+
+def supply_content(technosphere, activity_index: dict[str, int], parameters: CffParameters) -> dict[str, np.ndarray]:
+    """For every activity of every CFF material (virgin and recycled route): the amount of it in
+    the supply chain of one unit of each activity (``content[p][i]``), from one transposed solve.
+
+    A route whose own supply chain draws another material's route is refused: its terms would be
+    counted twice (the dataset models every route used here as a separate unit process)."""
+    routes = [a for m in parameters.materials for a in (m.primary_activity, m.recycled_activity)]
+    rhs = np.zeros((technosphere.shape[0], len(routes)))
+    for j, activity_id in enumerate(routes):
+        rhs[activity_index[activity_id], j] = 1.0
+    solved = spla.splu(technosphere.tocsc()).solve(rhs, trans="T") if routes else rhs
+    content = {activity_id: np.ascontiguousarray(solved[:, j]) for j, activity_id in enumerate(routes)}
+    nested = [
+        f"{inner} is in the supply chain of {outer}"
+        for outer in routes
+        for inner in routes
+        if inner != outer and abs(content[inner][activity_index[outer]]) > EMBEDDED_MIN_KG
+    ]
+    if nested:
+        raise DatasetError(f"{parameters.file}: the CFF routes must be separate unit processes: {'; '.join(nested)}")
+    for array in content.values():
+        array.setflags(write=False)
+    return content
+
+
 class _Planner:
     """Walks a BOM's leaves with their demands; collects rows, masses and every problem."""
 
-    def __init__(self, dataset, parameters: CffParameters) -> None:
+    def __init__(self, dataset, parameters: CffParameters, content: dict[str, np.ndarray], activity_index: dict[str, int]) -> None:
         self.dataset = dataset
         self.parameters = parameters
+        self.content = content
+        self.index = activity_index
         self.rows: list[CffRow] = []
         self.issues: list[RowIssue] = []
         self.masses: dict[str, dict[str, float]] = {}
@@ -287,6 +323,19 @@ class _Planner:
 
     def known_materials(self) -> str:
         return ", ".join(m.id for m in self.parameters.materials) or "(none)"
+
+    def embedded(self, activity_id: str) -> dict[str, tuple[Material, float, float]]:
+        """Materials in one unit of an activity: (material, kg via the virgin route, kg via the recycled route)."""
+        i = self.index[activity_id]
+        found = {}
+        for material in self.parameters.materials:
+            virgin = float(self.content[material.primary_activity][i])
+            recycled = float(self.content[material.recycled_activity][i])
+            virgin = virgin if abs(virgin) > EMBEDDED_MIN_KG else 0.0
+            recycled = recycled if abs(recycled) > EMBEDDED_MIN_KG else 0.0
+            if virgin or recycled:
+                found[material.id] = (material, virgin, recycled)
+        return found
 
     def resolve_material(self, path: str, given: CffLineParameters, default: Material | None) -> Material | None:
         if given.material is None:
@@ -322,7 +371,7 @@ class _Planner:
 
     # ------------------------------------------------------------------ material lines
 
-    def material_line(self, path: str, line, multiplier: float, demand: LineDemand, activity) -> None:
+    def material_line(self, path: str, line, demand: LineDemand, activity) -> None:
         given = line.cff or CffLineParameters()
         if activity.category == WASTE_CATEGORY:
             if line.cff is not None:
@@ -334,40 +383,71 @@ class _Planner:
                 )
             return
         self.refuse_keys(path, given, ("Qsout_Qp",), "Qsout/Qp belongs to an end-of-life recycling line", "Qsout/Qp 属于寿命末期回收行")
-        material = self.resolve_material(path, given, self.parameters.material_of_activity(activity.id))
-        if material is None:
-            if given.material is None and any(getattr(given, k) is not None for k in ("R1", "A", "Qsin_Qp")):
+        contents = self.embedded(activity.id)
+        stated = any(getattr(given, k) is not None for k in ("R1", "A", "Qsin_Qp"))
+        if given.material is not None:
+            material = self.resolve_material(path, given, None)
+            if material is None:
+                return
+            if material.id not in contents:
                 self.problem(
                     path,
                     "cff.material",
-                    f"{activity.id} is not a material of the CFF parameter file: name the material of this line (cff.material: {self.known_materials()})",
-                    f"{activity.id} 不在循环足迹公式参数文件中：请注明本行的材料（cff.material：{self.known_materials()}）",
+                    f"the dataset models no {material.id} in {activity.id} (neither {material.primary_activity} nor {material.recycled_activity} is in its supply chain): enter the {material.id} as a line of its own",
+                    f"数据集中 {activity.id} 不含{material.name_zh}（其供应链中没有 {material.primary_activity} 或 {material.recycled_activity}）：请将{material.name_zh}单独列为一行",
+                    material.id,
                 )
+                return
+            named = material.id
+        elif stated and len(contents) != 1:
+            found = ", ".join(contents) or "none"
+            self.problem(
+                path,
+                "cff.material",
+                f"cff values need the material they are for: {activity.id} contains {found} of the CFF materials; name one (cff.material)",
+                f"cff 参数须注明所针对的材料：{activity.id} 含有的循环足迹公式材料为 {found}；请注明其一（cff.material）",
+            )
             return
-        mass = line_mass_kg(activity.unit, demand.activity_amount, line, multiplier)
-        if mass is None:
-            self.problem(path, "unit", "the CFF needs this line's mass in kg (give a mass unit, or a mass per piece / per unit)", "循环足迹公式需要本行的质量（kg）：请使用质量单位，或填写单件/单位质量")
-            return
-        drawn_recycled = activity.id == material.recycled_activity
-        R1 = given.R1 if given.R1 is not None else (1.0 if drawn_recycled else 0.0)
+        else:
+            named = next(iter(contents)) if stated else None
+        terms: list[tuple[str, float]] = []
+        described: dict[str, dict] = {}
+        for material_id, (material, virgin, recycled) in contents.items():
+            own = given if material_id == named else CffLineParameters()
+            part = self.material_terms(path, demand, material, virgin, recycled, own)
+            if part is not None:
+                terms += part[0]
+                described[material_id] = part[1]
+        if terms:
+            self.add_row(MATERIAL_PART, path, demand, tuple(terms), {"materials": described})
+
+    def material_terms(self, path: str, demand: LineDemand, material: Material, virgin: float, recycled: float, given: CffLineParameters):
+        """This material's terms in a line: m [(1 - R1) Ev + R1 (A Erec + (1 - A) Ev Q)] minus the
+        line's own (cut-off) v Ev + r Erec, per unit of the line's activity times its amount."""
+        per_unit = virgin + recycled
+        mass = demand.activity_amount * per_unit
+        modelled = recycled / per_unit
+        R1 = given.R1 if given.R1 is not None else modelled
         self.tally(material, "mass_kg", mass)
         self.tally(material, "recycled_content_kg", R1 * mass)
-        details: dict[str, Any] = {"material": material.id, "mass_kg": mass, "R1": {"value": R1, "from": "line" if given.R1 is not None else "activity"}}
-        if R1 == 0.0 and not drawn_recycled:
-            return  # (1 - 0) Ev: the line's own virgin footprint is already the CFF material part
+        if R1 == 0.0 and recycled == 0.0:
+            return None  # all virgin, as modelled: the line's own footprint is the CFF material part
+        details: dict[str, Any] = {"mass_kg": mass, "R1": {"value": R1, "from": "line" if given.R1 is not None else "dataset"}}
         A, details["A"] = self.share(path, "A", given.A, material.A, material)
         if A is None:
-            return
+            return None
         quality = 1.0
         if (1.0 - A) * R1 != 0.0:
             quality, details["Qsin_Qp"] = self.share(path, "Qsin_Qp", given.Qsin_Qp, material.Qsin_Qp, material)
             if quality is None:
-                return
-        # CFF material part minus what the line's own activity already counts (Ev, or Erecycled).
-        virgin = (1.0 - R1) + R1 * (1.0 - A) * quality - (0.0 if drawn_recycled else 1.0)
-        recycled = R1 * A - (1.0 if drawn_recycled else 0.0)
+                return None
         details.update(Ev=material.primary_activity, Erecycled=material.recycled_activity)
-        self.add_row(MATERIAL_PART, path, line, demand, ((material.primary_activity, mass * virgin), (material.recycled_activity, mass * recycled)), details)
+        amount = demand.activity_amount
+        terms = [
+            (material.primary_activity, amount * (per_unit * ((1.0 - R1) + R1 * (1.0 - A) * quality) - virgin)),
+            (material.recycled_activity, amount * (per_unit * R1 * A - recycled)),
+        ]
+        return terms, details
 
     # ------------------------------------------------------------------ end-of-life lines
 
@@ -393,7 +473,7 @@ class _Planner:
             return
         recycled_kg = demand.activity_amount
         self.tally(material, "end_of_life_recycling_kg", recycled_kg)
-        details: dict[str, Any] = {"material": material.id, "mass_kg": recycled_kg}
+        details: dict[str, Any] = {"mass_kg": recycled_kg}
         A, details["A"] = self.share(path, "A", given.A, material.A, material)
         if A is None:
             return
@@ -406,10 +486,13 @@ class _Planner:
         # collection and sorting + the recycled route; minus the line's own (cut-off) burden.
         details.update(ErecyclingEoL=[activity.id, material.recycled_activity], Ev=material.primary_activity)
         terms = ((activity.id, -A * recycled_kg), (material.recycled_activity, (1.0 - A) * recycled_kg), (material.primary_activity, -(1.0 - A) * quality * recycled_kg))
-        self.add_row(END_OF_LIFE_PART, path, line, demand, terms, details)
+        self.add_row(END_OF_LIFE_PART, path, demand, terms, {"materials": {material.id: details}})
 
-    def add_row(self, part: str, path: str, line, demand: LineDemand, terms, details: dict) -> None:
-        kept = tuple((activity_id, amount) for activity_id, amount in terms if amount != 0.0)
+    def add_row(self, part: str, path: str, demand: LineDemand, terms, details: dict) -> None:
+        summed: dict[str, float] = {}
+        for activity_id, amount in terms:
+            summed[activity_id] = summed.get(activity_id, 0.0) + amount
+        kept = tuple((activity_id, amount) for activity_id, amount in summed.items() if amount != 0.0)
         if not kept:
             return
         suffix = ROW_SUFFIX[part]
@@ -429,29 +512,34 @@ class _Planner:
         )
 
 
-def plan_cff(bom, demands: list[LineDemand], dataset, parameters: CffParameters) -> CircularPlan:
-    """The CFF rows of a BOM (its leaves resolved to ``demands`` in the same order), or an
-    InputError naming every line whose CFF cannot be computed and why."""
-    planner = _Planner(dataset, parameters)
-    for (path, line, multiplier), demand in zip(bom.flat_lines(), demands):
+def plan_cff(bom, demands: list[LineDemand], dataset, parameters: CffParameters, content: dict[str, np.ndarray], activity_index: dict[str, int]) -> CircularPlan:
+    """The CFF rows of a BOM (its leaves resolved to ``demands`` in the same order; ``content``
+    from :func:`supply_content` on the grid computed), or an InputError naming every line whose
+    CFF cannot be computed and why."""
+    planner = _Planner(dataset, parameters, content, activity_index)
+    for (path, line, _), demand in zip(bom.flat_lines(), demands):
         activity = dataset.activity(demand.activity_id)
         if demand.stage == Stage.END_OF_LIFE.value:
             planner.end_of_life_line(path, line, demand, activity)
         else:
-            planner.material_line(path, line, multiplier, demand, activity)
+            planner.material_line(path, line, demand, activity)
     if planner.issues:
         raise InputError(issues=planner.issues)
-    return CircularPlan(rows=tuple(planner.rows), summary=_summary(parameters, planner.masses))
+    with_end_of_life = any(d.stage == Stage.END_OF_LIFE.value for d in demands)
+    return CircularPlan(rows=tuple(planner.rows), summary=_summary(parameters, planner.masses, with_end_of_life))
 
 
-def _summary(parameters: CffParameters, masses: dict[str, dict[str, float]]) -> dict:
+def _summary(parameters: CffParameters, masses: dict[str, dict[str, float]], with_end_of_life: bool) -> dict:
+    """What a CFF result reports: the parameter file, and per material its kg in the supply chain
+    (the material input, process losses included), recycled content, kg sent to recycling and
+    to disposal at end of life, R1 and R2 (None without end-of-life lines, or without mass)."""
     materials = {}
     for material_id, totals in masses.items():
         mass = totals["mass_kg"]
         materials[material_id] = {
             **totals,
             "R1": totals["recycled_content_kg"] / mass if mass else None,
-            "R2": totals["end_of_life_recycling_kg"] / mass if mass else None,
+            "R2": totals["end_of_life_recycling_kg"] / mass if mass and with_end_of_life else None,
         }
     return {
         "approach": CFF,

@@ -90,15 +90,3 @@ def build_demands(bom, dataset: Dataset) -> list[LineDemand]:
         raise InputError(issues=unknown + issues)
     return demands
 
-
-def line_mass_kg(activity_unit: str, activity_amount: float, line, multiplier: float) -> float | None:
-    """kg per declared unit of a leaf line: its activity amount when the activity is per kg, else
-    from its own unit (a mass unit, or pieces / kWh / m2 with a mass per unit); None when unknown
-    (a transport line in tkm carries goods, it has no mass of its own)."""
-    if activity_unit == "kg":
-        return activity_amount
-    if line.unit_mass_kg and units.dimension_of(line.unit) != "mass":
-        return line.amount * multiplier * line.unit_mass_kg
-    if units.dimension_of(line.unit) == "mass" and not line.distance_km:
-        return units.convert(line.amount * multiplier, line.unit, "kg")
-    return None

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from .background import Background, open_background
-from .cff import PART_NAMES, CffParameters, CircularPlan, check_no_cff_values, load_cff_parameters, plan_cff, row_kind, term_weights, wants_cff
+from .cff import PART_NAMES, CffParameters, CircularPlan, check_no_cff_values, load_cff_parameters, plan_cff, row_kind, supply_content, term_weights, wants_cff
 from .dataset import SITE_GRID_ACTIVITY
 from .demand import LineDemand, build_demands
 from .errors import FootprintError, InputError, RowIssue
@@ -112,6 +112,7 @@ class FootprintEngine:
             raise FootprintError(f"method {self.method_id!r} is not loaded; available: {', '.join(self.background.methods)}")
         self._cache: dict[tuple[str, str], UnitScores] = {}
         self._cff_parameters: CffParameters | None = None
+        self._cff_content: dict[str, dict[str, np.ndarray]] = {}
         self._siblings: dict[str, FootprintEngine] = {}
         self._lock = threading.Lock()
         self._flow_origin = {f.code: f.origin for f in self.dataset.flows}
@@ -175,13 +176,23 @@ class FootprintEngine:
                 self._cff_parameters = load_cff_parameters(self.dataset)
             return self._cff_parameters
 
-    def circular_plan(self, bom: BomLike, demands: list[LineDemand]) -> CircularPlan | None:
-        """The CFF rows of a BOM whose ``recycling_approach`` is CFF; None for a cut-off BOM
-        (which must then carry no CFF values: they would be ignored)."""
+    def cff_content(self, grid: str) -> dict[str, np.ndarray]:
+        """Per CFF route activity, its amount in one unit of every activity on ``grid`` (solved once)."""
+        with self._lock:
+            cached = self._cff_content.get(grid)
+        if cached is not None:
+            return cached
+        content = supply_content(technosphere_for_grid(self.background, grid), self.background.activity_index, self.cff_parameters())
+        with self._lock:
+            return self._cff_content.setdefault(grid, content)
+
+    def circular_plan(self, bom: BomLike, demands: list[LineDemand], grid: str) -> CircularPlan | None:
+        """The CFF rows of a BOM whose ``recycling_approach`` is CFF, on ``grid``; None for a
+        cut-off BOM (which must then carry no CFF values: they would be ignored)."""
         if not wants_cff(bom):
             check_no_cff_values(demands)
             return None
-        return plan_cff(bom, demands, self.dataset, self.cff_parameters())
+        return plan_cff(bom, demands, self.dataset, self.cff_parameters(), self.cff_content(grid), self.background.activity_index)
 
     def calculate(self, bom: BomLike, grid: str | None = None, method_id: str | None = None) -> FootprintResult:
         """Footprint of one BOM per declared unit, split by line, stage, gas and origin; a BOM
@@ -189,7 +200,7 @@ class FootprintEngine:
         grid = self.resolve_grid(grid or getattr(bom, "grid", None))
         method_id = method_id or self.method_id
         demands = build_demands(bom, self.dataset)
-        circular = self.circular_plan(bom, demands)
+        circular = self.circular_plan(bom, demands, grid)
         scores = self.unit_scores(grid, method_id)
         return self._assemble(bom, demands, scores, circular)
 

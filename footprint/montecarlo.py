@@ -93,7 +93,7 @@ def compile_foreground(engine, bom, grid: str, label: str = "") -> Foreground:
     """Resolve a BOM's lines (through :func:`footprint.demand.build_demands`) and their distributions."""
     dataset = engine.dataset
     demands = build_demands(bom, dataset)
-    circular = engine.circular_plan(bom, demands)
+    circular = engine.circular_plan(bom, demands, grid)
     cff_rows = circular.rows if circular is not None else ()
     keys: list[str] = []
     sigmas: list[float] = []

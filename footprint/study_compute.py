@@ -21,7 +21,6 @@ from typing import Any
 
 from . import units
 from .bom import CFF, Bom, BomLine, is_post_gate
-from .demand import line_mass_kg
 from .results import FootprintResult, LineResult
 from .study import DatasetRef, DeclaredResults, RuleSetRef, Study
 
@@ -163,7 +162,13 @@ def energy_mj(amount: float, unit: str) -> float | None:
 
 
 def _mass_kg(result_line: LineResult, bom_line: BomLine, multiplier: float) -> float | None:
-    return line_mass_kg(result_line.activity_unit, result_line.activity_amount, bom_line, multiplier)
+    if result_line.activity_unit == "kg":
+        return result_line.activity_amount
+    if bom_line.unit_mass_kg and units.dimension_of(bom_line.unit) != "mass":
+        return bom_line.amount * multiplier * bom_line.unit_mass_kg
+    if units.dimension_of(bom_line.unit) == "mass" and not bom_line.distance_km:
+        return units.convert(bom_line.amount * multiplier, bom_line.unit, "kg")
+    return None
 
 
 def _organisation_names(study: Study) -> set[str]:
