@@ -453,6 +453,14 @@ _CFF_REFUSED: dict[str, tuple[str, str]] = {
 }
 
 
+def _omit_unset(data: Any, key: str, value: Any) -> Any:
+    """A model dumped without a field added after files were written, while it is unset: the
+    canonical JSON (and sha256) of every existing BOM and study stays what it was."""
+    if value is None and isinstance(data, dict):
+        data.pop(key, None)
+    return data
+
+
 class CffLineParameters(BaseModel):
     """Circular Footprint Formula values of one BOM line that replace the parameter file's defaults.
 
@@ -617,12 +625,7 @@ class BomLine(BaseModel):
 
     @model_serializer(mode="wrap")
     def _omit_unset_cff(self, handler: Any) -> Any:
-        # A line without CFF values dumps as before the field existed, so the canonical JSON (and
-        # the sha256) of every existing study stays the same.
-        data = handler(self)
-        if self.cff is None and isinstance(data, dict):
-            data.pop("cff", None)
-        return data
+        return _omit_unset(handler(self), "cff", self.cff)
 
     @model_validator(mode="after")
     def _check_consistency(self) -> BomLine:
@@ -748,10 +751,7 @@ class Bom(BaseModel):
 
     @model_serializer(mode="wrap")
     def _omit_unset_approach(self, handler: Any) -> Any:
-        data = handler(self)
-        if self.recycling_approach is None and isinstance(data, dict):
-            data.pop("recycling_approach", None)
-        return data
+        return _omit_unset(handler(self), "recycling_approach", self.recycling_approach)
 
     @model_validator(mode="after")
     def _check_tree(self) -> Bom:
