@@ -204,6 +204,19 @@ def test_cff_values_are_never_ignored_under_cut_off(study_engine):
         study_engine.calculate(bom_from_data(bom))
 
 
+def test_csv_and_excel_refuse_cff_values_rather_than_drop_them(tmp_path):
+    from footprint.bom_io import read_bom, write_bom_csv, write_bom_xlsx
+
+    bom = study_from_data(cff_battery_study_data()).bom
+    for write in (write_bom_csv, write_bom_xlsx):
+        with pytest.raises(InputError, match=r"Circular Footprint Formula values \(lines HOUSING, EOL-REC\).*save it as JSON"):
+            write(bom)
+    plain = study_from_data(battery_study_data()).bom
+    path = tmp_path / "plain.csv"
+    path.write_text(write_bom_csv(plain), encoding="utf-8")
+    assert read_bom(path).model_dump() == plain.model_dump()
+
+
 def test_what_the_formula_cannot_compute_is_an_input_error_naming_each_line(study_engine):
     data = cff_battery_study_data()
     lines = {line["id"]: line for line in data["bom"]["lines"]}
