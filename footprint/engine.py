@@ -290,7 +290,7 @@ class FootprintEngine:
             share=kgco2e / total if total else 0.0,
             by_gas=by_gas,
             description=f"CFF {row.part.replace('_', '-')} {kind} on top of line {row.parent_path}",
-            cff={"kind": kind, **row.details},
+            cff={"kind": kind, "line": row.parent_path, **row.details},
         )
 
 

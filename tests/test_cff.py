@@ -69,6 +69,7 @@ def test_cff_rows_say_what_they_are_and_where_each_parameter_came_from(study_eng
     housing = rows["HOUSING/cff-material"]
     assert housing.cff["kind"] == "credit" and housing.cff["part"] == "material"
     assert housing.stage == "raw_materials" and housing.activity_id == "HOUSING" and housing.amount == 0.0
+    assert housing.cff["line"] == "HOUSING"
     aluminium = housing.cff["materials"]["aluminium"]
     assert aluminium["mass_kg"] == pytest.approx(0.33, rel=REL)
     assert aluminium["R1"] == {"value": 0.5, "from": "line"}
@@ -304,6 +305,20 @@ def test_end_of_life_rule_on_a_cff_study(study_engine):
     too_much["bom"]["lines"][-1]["amount"] = 0.5  # 0.5 kg aluminium recycled, 0.38 kg in the BOM
     failed = finding(study_from_data(too_much), study_engine, "GBA-PG-001")
     assert failed.verdict.value == "fail" and "(R2 = 1.32 > 1)" in failed.message.en
+
+
+def test_rules_judge_a_line_together_with_its_cff_row(study_engine):
+    """Significance, ratings and hotspot naming are per BOM line: HOUSING counts 3.6 - 0.297 =
+    3.303 and ALU 0.05 + 0.36 = 0.41 (3.8 % of 10.77849, above the battery rules' 3 %): ALU is
+    named missing, never "ALU/cff-material" (a path no study can rate or name)."""
+    from footprint.rules import make_context
+
+    ctx = make_context(study_from_data(cff_battery_study_data()), "gba-li-ion-battery-pack", study_engine, EVALUATION_DATE)
+    lines = ctx.by_base_line()
+    assert not any("cff-" in path for path in lines)
+    assert lines["HOUSING"]["kgco2e"] == pytest.approx(3.303, rel=REL) and lines["ALU"]["kgco2e"] == pytest.approx(0.41, rel=REL)
+    hotspots = finding(study_from_data(cff_battery_study_data()), study_engine, "BAT-DATA-002")
+    assert hotspots.verdict.value == "fail" and "ALU" in hotspots.lines and not any("cff-" in path for path in hotspots.lines)
 
 
 def test_recycling_approach_rule_says_how_the_number_was_computed(study_engine):
