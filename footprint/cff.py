@@ -434,13 +434,11 @@ class _Planner:
             return None  # all virgin, as modelled: the line's own footprint is the CFF material part
         details: dict[str, Any] = {"mass_kg": mass, "R1": {"value": R1, "from": "line" if given.R1 is not None else "dataset"}}
         A, details["A"] = self.share(path, "A", given.A, material.A, material)
-        if A is None:
-            return None
         quality = 1.0
-        if (1.0 - A) * R1 != 0.0:
+        if A is None or (1.0 - A) * R1 != 0.0:  # an unknown A: name a missing ratio in the same error
             quality, details["Qsin_Qp"] = self.share(path, "Qsin_Qp", given.Qsin_Qp, material.Qsin_Qp, material)
-            if quality is None:
-                return None
+        if A is None or quality is None:
+            return None
         details.update(Ev=material.primary_activity, Erecycled=material.recycled_activity)
         amount = demand.activity_amount
         terms = [
@@ -475,13 +473,11 @@ class _Planner:
         self.tally(material, "end_of_life_recycling_kg", recycled_kg)
         details: dict[str, Any] = {"mass_kg": recycled_kg}
         A, details["A"] = self.share(path, "A", given.A, material.A, material)
-        if A is None:
-            return
         quality = 1.0
         if A != 1.0:
             quality, details["Qsout_Qp"] = self.share(path, "Qsout_Qp", given.Qsout_Qp, material.Qsout_Qp, material)
-            if quality is None:
-                return
+        if A is None or quality is None:
+            return
         # (1 - A)(ErecyclingEoL - E*v Qsout/Qp) per kg recycled, ErecyclingEoL = this line's
         # collection and sorting + the recycled route; minus the line's own (cut-off) burden.
         details.update(ErecyclingEoL=[activity.id, material.recycled_activity], Ev=material.primary_activity)

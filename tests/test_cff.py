@@ -248,7 +248,8 @@ def test_an_unknown_allocation_factor_is_refused_not_defaulted(gba_engine):
     }
     with pytest.raises(InputError) as caught:
         gba_engine.calculate(bom_from_data(bom))
-    assert "A of glass is unknown" in issues_of(caught.value)[("G", "cff.A")]
+    found = issues_of(caught.value)
+    assert "A of glass is unknown" in found[("G", "cff.A")] and "Qsin_Qp of glass is unknown" in found[("G", "cff.Qsin_Qp")]
     bom["lines"][0]["cff"] = {"A": 0.2, "Qsin_Qp": 1}
     result = gba_engine.calculate(bom_from_data(bom))
     # 1 kg x (0.2 x 0.59 + 0.8 x 0.91) - 0.59 = 0.118 + 0.728 - 0.59 = 0.256
