@@ -177,6 +177,10 @@ def battery_declaration(study: Any, engine: Any = None, rule_set: Any = DEFAULT_
         "stage_mapping": {"file": MAPPING_FILE.name, "sha256": mapping.sha256},
         "method": dict(result.method),
         "basis": computation.headline_basis,
+        # what the engine computed: "CFF" (with its parameter file and per-material shares under
+        # "recycling") or "cut_off" (the dataset's system), whatever name the study gives
+        "recycling_approach": result.recycling_approach,
+        **({"recycling": dict(result.recycling)} if result.recycling else {}),
         "grid": result.grid,
         "declared_unit": str(study.bom.declared_unit),
         "declared_units_per_battery": per_battery,

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
 from footprint.errors import InputError, RowIssue, UnitError
@@ -225,6 +225,8 @@ FIELD_LABELS_ZH: dict[str, str] = {
     "grid": "电网",
     "notes": "备注",
     "schema_version": "格式版本",
+    "cff": "循环足迹公式参数",
+    "recycling_approach": "回收处理方法",
 }
 
 
@@ -429,6 +431,89 @@ class DeclaredUnit(BaseModel):
         return f"{format_number(self.quantity)} {self.unit}"
 
 
+# Recycling approaches a BOM can be computed with (docs/design.md, "Recycling: cut-off or CFF").
+CUT_OFF = "cut_off"
+CFF = "CFF"
+RECYCLING_APPROACHES: tuple[str, ...] = (CUT_OFF, CFF)
+
+# CFF parameters this calculator does not take per line, with why (refused, never ignored).
+_CFF_REFUSED: dict[str, tuple[str, str]] = {
+    "R2": (
+        "R2 is not given per line: it comes from the end-of-life lines (each route's amount in kg; the recycling lines name their cff.material)",
+        "R2 不按行填写：由废弃处置各行得出（各处理途径的数量 kg；回收行注明 cff.material）",
+    ),
+    "R3": (
+        "R3 (energy recovery) is not supported: incineration lines are counted with their full burden and no energy-recovery credit",
+        "不支持 R3（能源回收）：焚烧行按其全部排放计入，不计能源回收抵扣",
+    ),
+    "B": (
+        "B (energy-recovery allocation) is not supported: no energy-recovery credit is computed",
+        "不支持 B（能源回收分配系数）：不计算能源回收抵扣",
+    ),
+}
+
+
+def _omit_unset(data: Any, key: str, value: Any) -> Any:
+    """A model dumped without a field added after files were written, while it is unset: the
+    canonical JSON (and sha256) of every existing BOM and study stays what it was."""
+    if value is None and isinstance(data, dict):
+        data.pop(key, None)
+    return data
+
+
+class CffLineParameters(BaseModel):
+    """Circular Footprint Formula values of one BOM line that replace the parameter file's defaults.
+
+    ``material`` names a material of the CFF parameter file (``datasets/cff/<dataset>.yaml``) for
+    a line whose activity is not one of that material's activities (a die-cast housing, an
+    end-of-life recycling line). ``R1`` is the recycled content of the line's material; ``A``,
+    ``Qsin_Qp`` and ``Qsout_Qp`` the allocation factor and quality ratios. Every value is a share
+    from 0 to 1. Which keys a line may carry depends on what it is (a material line or an
+    end-of-life line), checked when the CFF is computed (:mod:`footprint.cff`).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    material: str | None = None
+    R1: float | None = None
+    A: float | None = None
+    Qsin_Qp: float | None = None
+    Qsout_Qp: float | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refused_keys(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            raise _problem("cff must be an object such as {\"R1\": 0.3}", "cff 应为对象，例如 {\"R1\": 0.3}", field="cff")
+        for key, (message, message_zh) in _CFF_REFUSED.items():
+            if key in data:
+                raise _problem(message, message_zh, field=f"cff.{key}")
+        return data
+
+    @field_validator("material", mode="before")
+    @classmethod
+    def _check_material(cls, value: Any) -> str | None:
+        return _identifier(value, "cff.material", required=False)
+
+    @field_validator("R1", "A", "Qsin_Qp", "Qsout_Qp", mode="before")
+    @classmethod
+    def _check_share(cls, value: Any, info: Any) -> float | None:
+        if _is_blank(value):
+            return None
+        field = f"cff.{info.field_name}"
+        number = _finite_number(value, field)
+        if not 0.0 <= number <= 1.0:
+            raise _problem(
+                f"{field} must be a share from 0 to 1, not {format_number(number)}",
+                f"{field} 应为 0 到 1 之间的比例，当前为 {format_number(number)}",
+            )
+        return number
+
+    def given(self) -> dict[str, float | str]:
+        """The values this line states (its overrides), in a fixed order."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
 class BomLine(BaseModel):
     """One line of the BOM: either a leaf (``activity_id``) or a sub-assembly (``lines``)."""
 
@@ -449,6 +534,8 @@ class BomLine(BaseModel):
     description: str = ""
     gsd: float | None = None
     pedigree: tuple[int, int, int, int, int] | None = None
+    # Circular Footprint Formula values of this line (only in a BOM computed with the CFF).
+    cff: CffLineParameters | None = None
     lines: list[BomLine] = Field(default_factory=list)
 
     @field_validator("id", mode="before")
@@ -536,11 +623,21 @@ class BomLine(BaseModel):
     def _check_lines(cls, value: Any) -> Any:
         return [] if value is None else value
 
+    @model_serializer(mode="wrap")
+    def _omit_unset_cff(self, handler: Any) -> Any:
+        return _omit_unset(handler(self), "cff", self.cff)
+
     @model_validator(mode="after")
     def _check_consistency(self) -> BomLine:
         wrong_shape = _shape_problem(bool(self.activity_id), bool(self.lines))
         if wrong_shape:
             raise _problem(*wrong_shape, field="activity_id")
+        if self.cff is not None and self.lines:
+            raise _problem(
+                "cff values go on a line with an activity, not on a sub-assembly",
+                "cff 参数应填在有活动编号的行上，而不是子装配上",
+                field="cff",
+            )
         if self.mass_kg_per_piece is not None and self.unit != "piece":
             raise _problem(
                 f"mass_kg_per_piece only applies to lines counted in pieces (this line is in {self.unit})",
@@ -604,6 +701,10 @@ class Bom(BaseModel):
     declared_unit: DeclaredUnit
     grid: str | None = None
     notes: str = ""
+    # How recycled content and end of life are counted: None (not stated) and "cut_off" compute
+    # the dataset's cut-off system; "CFF" adds the Circular Footprint Formula rows (footprint.cff).
+    # A study sets it on the BOM it computes from ``method.recycling_approach``.
+    recycling_approach: Literal["cut_off", "CFF"] | None = None
     lines: list[BomLine] = Field(min_length=1)
 
     _warnings: list[str] = PrivateAttr(default_factory=list)
@@ -635,6 +736,22 @@ class Bom(BaseModel):
     @classmethod
     def _check_notes(cls, value: Any) -> str:
         return _text(value, "notes")
+
+    @field_validator("recycling_approach", mode="before")
+    @classmethod
+    def _check_recycling_approach(cls, value: Any) -> str | None:
+        if _is_blank(value):
+            return None
+        if value not in RECYCLING_APPROACHES:
+            raise _problem(
+                f"recycling_approach must be one of {', '.join(RECYCLING_APPROACHES)}, not {value!r}",
+                f"recycling_approach 应为 {'、'.join(RECYCLING_APPROACHES)} 之一，当前为 {value!r}",
+            )
+        return value
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_approach(self, handler: Any) -> Any:
+        return _omit_unset(handler(self), "recycling_approach", self.recycling_approach)
 
     @model_validator(mode="after")
     def _check_tree(self) -> Bom:

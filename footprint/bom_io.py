@@ -897,6 +897,23 @@ def _keep(name: str, value: Any) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
+def refuse_cff_in_table(bom: Bom) -> None:
+    """The tabular formats have no place for Circular Footprint Formula values (``cff`` on a
+    line, a BOM marked CFF): writing them would lose them without a word, so it is refused."""
+    lines = [path for path, line, _ in bom.flat_lines() if line.cff is not None]
+    if lines or bom.recycling_approach is not None:
+        where = f" (lines {', '.join(lines)})" if lines else ""
+        raise InputError(
+            issues=[
+                RowIssue(
+                    f"this BOM carries Circular Footprint Formula values{where}, which CSV and Excel cannot hold: save it as JSON (or as part of the study)",
+                    f"该物料清单含有循环足迹公式参数{where}，CSV 和 Excel 无法保存：请保存为 JSON（或随研究文件保存）",
+                    field="cff",
+                )
+            ]
+        )
+
+
 def bom_to_rows(bom: Bom) -> list[dict[str, str]]:
     """The BOM as tabular rows (parents before children), every value as text."""
     rows: list[dict[str, str]] = []
@@ -961,6 +978,7 @@ def write_bom_csv(bom: Bom) -> str:
 
     Encode it as ``utf-8-sig`` for Excel to detect UTF-8.
     """
+    refuse_cff_in_table(bom)
     rows = bom_to_rows(bom)
     columns = _used_columns(rows)
     buffer = io.StringIO(newline="")
@@ -977,6 +995,7 @@ def write_bom_xlsx(bom: Bom) -> bytes:
     """The BOM as an .xlsx workbook (sheet "BOM", same layout as the CSV); text stays text."""
     import openpyxl
 
+    refuse_cff_in_table(bom)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "BOM"

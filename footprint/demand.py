@@ -31,6 +31,7 @@ class LineDemand:
     multiplier: float  # product of parent amounts along the path
     activity_amount: float  # per declared unit, in the activity's unit
     description: str
+    has_cff: bool = False  # the line carries Circular Footprint Formula values (BomLine.cff)
 
 
 def build_demands(bom, dataset: Dataset, suppliers: Mapping[str, Any] | None = None) -> list[LineDemand]:
@@ -95,6 +96,7 @@ def build_demands(bom, dataset: Dataset, suppliers: Mapping[str, Any] | None = N
                 multiplier=float(multiplier),
                 activity_amount=per_parent * float(multiplier),
                 description=line.description or "",
+                has_cff=getattr(line, "cff", None) is not None,
             )
         )
     if unknown and not issues:
@@ -102,3 +104,4 @@ def build_demands(bom, dataset: Dataset, suppliers: Mapping[str, Any] | None = N
     if unknown or issues:
         raise InputError(issues=unknown + issues)
     return demands
+

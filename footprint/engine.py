@@ -20,6 +20,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from .background import Background, open_background
+from .cff import PART_NAMES, CffParameters, CircularPlan, check_no_cff_values, load_cff_parameters, plan_cff, row_kind, supply_content, term_weights, wants_cff
 from .dataset import SITE_GRID_ACTIVITY
 from .demand import LineDemand, build_demands
 from .errors import FootprintError, InputError, RowIssue
@@ -115,6 +116,8 @@ class FootprintEngine:
         if self.method_id not in self.background.methods:
             raise FootprintError(f"method {self.method_id!r} is not loaded; available: {', '.join(self.background.methods)}")
         self._cache: dict[tuple[str, str], UnitScores] = {}
+        self._cff_parameters: CffParameters | None = None
+        self._cff_content: dict[str, dict[str, np.ndarray]] = {}
         self._siblings: dict[str, FootprintEngine] = {}
         self._lock = threading.Lock()
         self._flow_origin = {f.code: f.origin for f in self.dataset.flows}
@@ -171,19 +174,54 @@ class FootprintEngine:
 
     # ------------------------------------------------------------ BOMs
 
+    def cff_parameters(self) -> CffParameters:
+        """The Circular Footprint Formula defaults of this engine's dataset (read on first use)."""
+        with self._lock:
+            if self._cff_parameters is None:
+                self._cff_parameters = load_cff_parameters(self.dataset)
+            return self._cff_parameters
+
+    def cff_content(self, grid: str) -> dict[str, np.ndarray]:
+        """Per CFF route activity, its amount in one unit of every activity on ``grid`` (solved once)."""
+        with self._lock:
+            cached = self._cff_content.get(grid)
+        if cached is not None:
+            return cached
+        content = supply_content(technosphere_for_grid(self.background, grid), self.background.activity_index, self.cff_parameters())
+        with self._lock:
+            return self._cff_content.setdefault(grid, content)
+
+    def circular_plan(self, bom: BomLike, demands: list[LineDemand], grid: str) -> CircularPlan | None:
+        """The CFF rows of a BOM whose ``recycling_approach`` is CFF, on ``grid``; None for a
+        cut-off BOM (which must then carry no CFF values: they would be ignored)."""
+        if not wants_cff(bom):
+            check_no_cff_values(demands)
+            return None
+        return plan_cff(bom, demands, self.dataset, self.cff_parameters(), self.cff_content(grid), self.background.activity_index)
+
     def calculate(self, bom: BomLike, grid: str | None = None, method_id: str | None = None) -> FootprintResult:
-        """Footprint of one BOM per declared unit, split by line, stage, gas and origin."""
+        """Footprint of one BOM per declared unit, split by line, stage, gas and origin; a BOM
+        computed with the CFF gets its rows after the BOM lines (footprint.cff)."""
         grid = self.resolve_grid(grid or getattr(bom, "grid", None))
         method_id = method_id or self.method_id
         demands = build_demands(bom, self.dataset)
+        circular = self.circular_plan(bom, demands, grid)
         scores = self.unit_scores(grid, method_id)
-        return self._assemble(bom, demands, scores)
+        return self._assemble(bom, demands, scores, circular)
 
-    def _assemble(self, bom, demands: list[LineDemand], scores: UnitScores) -> FootprintResult:
+    def _assemble(self, bom, demands: list[LineDemand], scores: UnitScores, circular: CircularPlan | None = None) -> FootprintResult:
         index = self.background.activity_index
         rows = np.array([index[d.activity_id] for d in demands], dtype=np.int64)
         amounts = np.array([d.activity_amount for d in demands], dtype=float)
         per_line_flow = amounts[:, None] * scores.per_flow[rows]
+        aircraft = float(amounts @ scores.aircraft[rows])
+        biogenic = float(amounts @ scores.biogenic_co2_kg[rows])
+        cff_rows = circular.rows if circular is not None else ()
+        if cff_rows:
+            activities, weights = term_weights(cff_rows, index)
+            per_line_flow = np.vstack([per_line_flow, weights @ scores.per_flow[activities]])
+            aircraft += float((weights @ scores.aircraft[activities]).sum())
+            biogenic += float((weights @ scores.biogenic_co2_kg[activities]).sum())
         line_totals = per_line_flow.sum(axis=1)
         total = math.fsum(line_totals.tolist())
         flows = self.background.flow_codes
@@ -209,6 +247,8 @@ class FootprintEngine:
                     description=demand.description,
                 )
             )
+        for row, line_total, flow_values in zip(cff_rows, line_totals.tolist()[len(demands) :], per_line_flow.tolist()[len(demands) :]):
+            lines.append(self._cff_line(row, line_total, total, {code: value for code, value in zip(flows, flow_values) if value}))
         by_stage: dict[str, float] = {}
         for line in lines:
             by_stage[line.stage] = by_stage.get(line.stage, 0.0) + line.kgco2e
@@ -226,11 +266,36 @@ class FootprintEngine:
             by_stage=by_stage,
             by_gas=by_gas,
             by_origin=by_origin,
-            aircraft_kgco2e=float(amounts @ scores.aircraft[rows]),
-            biogenic_co2_kg=float(amounts @ scores.biogenic_co2_kg[rows]),
+            aircraft_kgco2e=aircraft,
+            biogenic_co2_kg=biogenic,
             grid=scores.grid,
             method={"id": method.id, "name": method.name, "sha256": method.sha256},
             dataset=self.dataset.describe(),
+            recycling=circular.summary if circular is not None else None,
+        )
+
+    def _cff_line(self, row, kgco2e: float, total: float, by_gas: dict[str, float]) -> LineResult:
+        """A CFF row as a result line: no amount of its own, its parent's stage and activity."""
+        activity = self.dataset.activity(row.activity_id)
+        kind = row_kind(kgco2e)
+        name_en, name_zh = PART_NAMES[row.part]
+        return LineResult(
+            id=row.line_id,
+            path=row.path,
+            activity_id=activity.id,
+            activity_name=f"{name_en}: {kind} of line {row.parent_path}",
+            activity_name_zh=f"{name_zh}：{'抵扣' if kind == 'credit' else '增加'}（{row.parent_path} 行）",
+            stage=row.stage,
+            data_type=row.data_type,
+            amount=0.0,
+            unit=row.unit,
+            activity_amount=0.0,
+            activity_unit=activity.unit,
+            kgco2e=kgco2e,
+            share=kgco2e / total if total else 0.0,
+            by_gas=by_gas,
+            description=f"CFF {row.part.replace('_', '-')} {kind} on top of line {row.parent_path}",
+            cff={"kind": kind, "line": row.parent_path, **row.details},
         )
 
 

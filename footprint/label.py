@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .bom import POST_GATE_STAGES, stage_label
+from .bom import CFF, POST_GATE_STAGES, stage_label
 from .errors import FootprintError, InputError
 from .label_value import round_label_value
 from .rules.checks.common import add_months
@@ -89,6 +89,15 @@ def with_post_gate_stages(boundary: Text, stages: list[str]) -> Text:
     )
 
 
+def with_recycling_approach(boundary: Text, approach: str) -> Text:
+    """The boundary wording plus "CFF" when the value was computed with the Circular Footprint
+    Formula (what the engine computed, not a name in the study): a CFF value never reads as the
+    dataset's cut-off one. Unchanged for a cut-off value."""
+    if approach != CFF:
+        return boundary
+    return Text(en=f"{boundary.en}; recycling by the Circular Footprint Formula (CFF)", zh=f"{boundary.zh}；再生与回收按循环足迹公式（CFF）计算")
+
+
 def build_label(
     study: Study,
     engine=None,
@@ -117,6 +126,7 @@ def build_label(
     texts = config("boundary_texts")
     boundary_text = texts.get(study.boundary.type) or {"en": study.boundary.type, "zh": study.boundary.type}
     boundary = with_post_gate_stages(boundary_text if isinstance(boundary_text, Text) else Text(**boundary_text), study.boundary.stages)
+    boundary = with_recycling_approach(boundary, computation.headline.recycling_approach)
     issue = study.certification.issue_date or ctx.evaluation_date
     expiry = study.certification.expiry_date or expiry_for(issue, int(config("certificate_validity_years")))
     body = study.verification.body
@@ -138,6 +148,8 @@ def build_label(
         "issued": issue.isoformat(),
         "expires": expiry.isoformat(),
     }
+    if computation.headline.recycling_approach == CFF:
+        payload["recycling"] = CFF  # absent: the dataset's cut-off system
     if config("label_url") and study.certification.certificate_no:
         payload["url"] = f"{config('label_url')}{study.certification.certificate_no}"
     if not evaluation.eligible:

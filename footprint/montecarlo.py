@@ -2,7 +2,10 @@
 
 What is random: every uncertain background exchange (lognormal from its gsd; see
 :mod:`footprint.sampler`) and every BOM line amount (lognormal from its gsd, pedigree or the
-data-type default; see :mod:`footprint.uncertainty`). Characterisation factors are fixed.
+data-type default; see :mod:`footprint.uncertainty`). Characterisation factors are fixed. A BOM
+computed with the Circular Footprint Formula samples its CFF rows from the same draws (each row's
+terms on the sampled unit scores, times its parent line's amount factor); the CFF parameters
+(A, R1, the quality ratios) are fixed.
 
 Reproducibility: iterations are cut into blocks of :data:`BLOCK_SIZE`. Block ``b`` draws the
 background from ``SeedSequence([seed, 0, b])`` and the amount of the BOM line with path ``p``
@@ -33,6 +36,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .cff import term_weights
 from .demand import build_demands
 from .errors import FootprintError
 from .parallel import Scheduler, map_tasks
@@ -78,6 +82,11 @@ class Foreground:
     # is the supplier's fixed number (NaN for background lines, whose ``rows`` are used); None
     # when the BOM has no such line.
     fixed_scores: np.ndarray | None = None
+    # Circular Footprint Formula rows (footprint.cff), after the BOM lines in ``paths``: row r is
+    # ``cff_weights[r] @ scores[cff_activities]`` times the amount factor of its parent line.
+    cff_activities: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cff_weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    cff_parent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def _key_words(key: str) -> np.ndarray:
@@ -93,6 +102,8 @@ def compile_foreground(engine, bom, grid: str, label: str = "") -> Foreground:
     dataset = engine.dataset
     suppliers = getattr(engine, "suppliers", None) or {}
     demands = build_demands(bom, dataset, suppliers)
+    circular = engine.circular_plan(bom, demands, grid)
+    cff_rows = circular.rows if circular is not None else ()
     keys: list[str] = []
     sigmas: list[float] = []
     uncertainty: dict[str, LineUncertainty] = {}
@@ -120,12 +131,17 @@ def compile_foreground(engine, bom, grid: str, label: str = "") -> Foreground:
         padded[i, : len(own)] = own
     index = engine.background.activity_index
     fixed = [suppliers[d.activity_id].kgco2e_per_unit if d.activity_id in suppliers else np.nan for d in demands]
+    cff = {}
+    if cff_rows:
+        parent = {d.path: i for i, d in enumerate(demands)}
+        activities, weights = term_weights(cff_rows, index)
+        cff = dict(cff_activities=activities, cff_weights=weights, cff_parent=np.array([parent[r.parent_path] for r in cff_rows], dtype=np.int64))
     return Foreground(
         label=label or str(bom.product),
         grid=grid,
-        paths=tuple(d.path for d in demands),
-        activity_ids=tuple(d.activity_id for d in demands),
-        stages=tuple(d.stage for d in demands),
+        paths=tuple(d.path for d in demands) + tuple(r.path for r in cff_rows),
+        activity_ids=tuple(d.activity_id for d in demands) + tuple(r.activity_id for r in cff_rows),
+        stages=tuple(d.stage for d in demands) + tuple(r.stage for r in cff_rows),
         rows=np.array([0 if d.activity_id in suppliers else index[d.activity_id] for d in demands], dtype=np.int64),
         amounts=np.array([d.activity_amount for d in demands], dtype=float),
         param_keys=tuple(keys),
@@ -134,6 +150,7 @@ def compile_foreground(engine, bom, grid: str, label: str = "") -> Foreground:
         line_params=padded,
         uncertainty=uncertainty,
         fixed_scores=np.array(fixed, dtype=float) if any(d.activity_id in suppliers for d in demands) else None,
+        **cff,
     )
 
 
@@ -177,7 +194,12 @@ def simulate_block(plan: SimulationPlan, block: int) -> tuple[np.ndarray, ...]:
         unit_scores = scores[sampler_index][:, foreground.rows]
         if foreground.fixed_scores is not None:
             unit_scores = np.where(np.isnan(foreground.fixed_scores), unit_scores, foreground.fixed_scores)
-        results.append(unit_scores * foreground.amounts * factors)
+        sampled = unit_scores * foreground.amounts * factors
+        if len(foreground.cff_parent):
+            # a CFF row is linear in its parent line's amount: the same factor scales it
+            cff = (scores[sampler_index][:, foreground.cff_activities] @ foreground.cff_weights.T) * factors[:, foreground.cff_parent]
+            sampled = np.concatenate([sampled, cff], axis=1)
+        results.append(sampled)
     return tuple(results)
 
 

@@ -28,6 +28,19 @@ class LineResult:
     share: float
     by_gas: dict[str, float] = field(default_factory=dict)
     description: str = ""
+    # A Circular Footprint Formula row (footprint.cff): its part, kind (credit or burden), material
+    # and the parameters used; None for a BOM line.
+    cff: dict | None = None
+
+    @property
+    def is_cff(self) -> bool:
+        return self.cff is not None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        if self.cff is None:
+            del data["cff"]  # a cut-off result keeps its bytes
+        return data
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,14 @@ class FootprintResult:
     grid: str
     method: dict
     dataset: dict
+    # How recycling was counted when it was not the dataset's cut-off: the CFF, its parameter file
+    # (name, sha256) and per-material masses and shares (footprint.cff); None for cut-off.
+    recycling: dict | None = None
+
+    @property
+    def recycling_approach(self) -> str:
+        """What the number was computed with, "CFF" or "cut_off" (not what a study claims)."""
+        return str(self.recycling["approach"]) if self.recycling else "cut_off"
 
     @property
     def origin_coverage(self) -> float:
@@ -61,7 +82,9 @@ class FootprintResult:
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data["lines"] = [asdict(line) for line in self.lines]
+        data["lines"] = [line.to_dict() for line in self.lines]
+        if self.recycling is None:
+            del data["recycling"]
         data["origin_coverage"] = self.origin_coverage
         return data
 

@@ -195,7 +195,8 @@ def propose_alternatives(engine, bom, grid: str | None = None, top_lines: int = 
             suggestions.append(_suggestion(outcome, None, dataset.activity(baseline.grid), other))
     suggestions.sort(key=lambda s: (s.change_kgco2e, s.to_id))
     site_power = [line for line in baseline.lines if dataset.activity(line.activity_id).category in ("electricity_site", "electricity_grid")]
-    hotspots = list(baseline.hotspots(top_lines))
+    # CFF rows (footprint.cff) are not BOM lines: their parent lines are what can be swapped
+    hotspots = [line for line in baseline.hotspots(len(baseline.lines)) if not line.is_cff][:top_lines]
     lines = hotspots + [line for line in site_power if line not in hotspots]
     for line in lines:
         found = []
@@ -248,6 +249,6 @@ def default_scenarios(engine, bom, grid: str | None = None, factor: float = 0.9)
     the proposed alternatives (:func:`propose_alternatives`)."""
     baseline = engine.calculate(bom, grid=grid)
     scenarios = [change_grid(g.id) for g in engine.dataset.grids() if g.id != baseline.grid]
-    scenarios += [scale(line.path, factor) for line in baseline.lines]
+    scenarios += [scale(line.path, factor) for line in baseline.lines if not line.is_cff]
     scenarios += [s.scenario for s in propose_alternatives(engine, bom, grid) if s.kind == "swap"]
     return scenarios

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
-from .bom import POST_GATE_STAGES, Bom, BomLine, bom_from_data
+from .bom import CFF, POST_GATE_STAGES, Bom, BomLine, bom_from_data
 from .errors import InputError, RowIssue
 from .user_json import read_json
 
@@ -80,7 +80,10 @@ class MethodChoice(_Model):
     standard: str = ""  # "GB/T 24067-2024" or "ISO 14067:2018"
     pcr_id: str = ""  # product category rule / rule-set PCR id the study follows
     gwp_set: str = "AR6"
-    recycling_approach: str = ""  # cut_off | recycled_content | CFF | PCR_defined
+    # cut_off | recycled_content | CFF | PCR_defined. Only CFF changes the computation (the
+    # Circular Footprint Formula rows, footprint.cff); the others are computed as the dataset's
+    # cut-off system, and results say so (FootprintResult.recycling_approach).
+    recycling_approach: str = ""
 
 
 class StageExclusion(_Model):
@@ -389,6 +392,7 @@ class Study(_Model):
                 "suppliers: activity id(s) {ids} given to two supplier footprints",
                 {"ids": ", ".join(duplicates), "message_zh": f"suppliers：活动编号 {', '.join(duplicates)} 对应了两个供应商碳足迹"},
             )
+        self._recycling_consistent()
         outside = [(path, line.stage.value) for path, line, _ in self.bom.flat_lines() if line.stage is not None and line.stage.value in POST_GATE_STAGES and line.stage.value not in self.boundary.stages]
         if outside:
             listed = ", ".join(f"{path} ({stage})" for path, stage in outside)
@@ -408,6 +412,26 @@ class Study(_Model):
         if not self.suppliers:
             data.pop("suppliers", None)
         return data
+
+    def _recycling_consistent(self) -> None:
+        """The BOM computes what ``method.recycling_approach`` names: CFF values (``cff`` on a
+        line, a BOM marked CFF) only in a study naming CFF, never ignored under cut-off."""
+        approach = self.method.recycling_approach
+        marked = self.bom.recycling_approach
+        if marked is not None and (marked == CFF) != (approach == CFF):
+            raise PydanticCustomError(
+                "recycling_approach_mismatch",
+                "bom.recycling_approach is {marked} but method.recycling_approach is {approach}; they must agree (set the method, the BOM follows it)",
+                {"marked": marked, "approach": approach or "(not stated)", "message_zh": f"bom.recycling_approach 为 {marked}，但 method.recycling_approach 为 {approach or '（未声明）'}；两者须一致"},
+            )
+        lines = [path for path, line, _ in self.bom.flat_lines() if line.cff is not None]
+        if lines and approach != CFF:
+            listed = ", ".join(lines)
+            raise PydanticCustomError(
+                "cff_values_without_cff",
+                "bom: line(s) {lines} carry cff values but method.recycling_approach is {approach}; name CFF or remove them (they would be ignored)",
+                {"lines": listed, "approach": approach or "(not stated)", "message_zh": f"物料清单行 {listed} 填写了 cff 参数，但 method.recycling_approach 为 {approach or '（未声明）'}；请改为 CFF 或删除这些参数"},
+            )
 
     # ---------------------------------------------------------------- convenience
 

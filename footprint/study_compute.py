@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import units
-from .bom import Bom, BomLine, is_post_gate
+from .bom import CFF, Bom, BomLine, is_post_gate
 from .results import FootprintResult, LineResult
 from .study import DatasetRef, DeclaredResults, RuleSetRef, Study
 
@@ -268,6 +268,15 @@ def _coverage(study: Study, engine, location: FootprintResult, checks: tuple[Cer
     )
 
 
+def computed_bom(study: Study) -> Bom:
+    """The study's BOM as the engine computes it: marked ``recycling_approach: CFF`` when the
+    study names the Circular Footprint Formula (``method.recycling_approach``), so that its result,
+    its Monte Carlo and its scenarios all carry the CFF rows (footprint.cff); else the BOM as is."""
+    if study.method.recycling_approach == CFF and study.bom.recycling_approach != CFF:
+        return study.bom.model_copy(update={"recycling_approach": CFF})
+    return study.bom
+
+
 def market_bom(study: Study, coverage: ElectricityCoverage, grid: str | None = None) -> Bom:
     """The study's BOM with each site-electricity leaf split into its grid part and its certified parts.
 
@@ -301,7 +310,7 @@ def market_bom(study: Study, coverage: ElectricityCoverage, grid: str | None = N
     update: dict[str, Any] = {"lines": split(study.bom.lines, "")}
     if grid is not None:
         update["grid"] = grid
-    return study.bom.model_copy(update=update)
+    return computed_bom(study).model_copy(update=update)
 
 
 def _exclusion_results(study: Study, engine, grid: str | None, method_id: str) -> tuple[ExclusionResult, ...]:
@@ -352,7 +361,8 @@ def recompute(
     engine = engine_for_study(study, engine)
     grid = study.electricity.grid or study.bom.grid
     method_id = gwp_method_id(study, engine, gwp_methods)
-    location = engine.calculate(study.bom, grid=grid, method_id=method_id)
+    bom = computed_bom(study)
+    location = engine.calculate(bom, grid=grid, method_id=method_id)
     grid = location.grid
     coverage = None
     market = None
@@ -362,8 +372,8 @@ def recompute(
         coverage = _coverage(study, engine, location, checks)
         split = market_bom(study, coverage, grid)
         market = engine.calculate(split, grid=grid, method_id=method_id)
-    leaves = {path: (line, multiplier) for path, line, multiplier in study.bom.flat_lines()}
-    masses = {line.path: _mass_kg(line, *leaves[line.path]) for line in location.lines}
+    leaves = {path: (line, multiplier) for path, line, multiplier in bom.flat_lines()}
+    masses = {line.path: _mass_kg(line, *leaves[line.path]) for line in location.lines if not line.is_cff}
     basis = "market" if market is not None and value_basis == "market_if_claimed" else "location"
     return StudyComputation(
         location=location,
@@ -373,7 +383,7 @@ def recompute(
         coverage=coverage,
         method_id=method_id,
         line_mass_kg=masses,
-        location_bom=study.bom,
+        location_bom=bom,
         market_bom=split,
     )
 

@@ -221,6 +221,46 @@ def supplier_footprint(**changes) -> dict:
     return {**copy.deepcopy(SUPPLIER_FOOTPRINT), **copy.deepcopy(changes)}
 
 
+# The battery study computed with the Circular Footprint Formula (method.recycling_approach CFF).
+# Test parameters (tests/data/cff/study-test.yaml): aluminium = AL (Ev, 10 /kg) and AL-REC
+# (Erecycled, 1 /kg), A 0.2, Qsin/Qp 1, Qsout/Qp 0.9 (tag E); SCRAP-RECYC (0.1 /kg) is a recycling
+# route. Changes to the battery study: HOUSING states R1 0.5; a line ALU of 0.05 kg AL-REC; the
+# end of life is EOL 0.18 kg WASTE (disposal) + EOL-REC 0.2 kg SCRAP-RECYC (recycling, aluminium).
+# Hand calculation (kg CO2e per declared unit):
+#   cut-off lines: battery 12.02949 + ALU 0.05 x 1 - EOL 0.2 kg x 0.5 + EOL-REC 0.2 x 0.1 = 11.99949
+#   HOUSING/cff-material: 0.3 kg housing x 1.1 kg AL/kg = 0.33 kg aluminium, all virgin as
+#     modelled (v 1.1, r 0), R1 0.5 from the line:
+#     Ev   0.3 x (1.1 x ((1 - 0.5) + 0.5 x 0.8 x 1) - 1.1) = -0.033 kg x 10 = -0.33
+#     Erec 0.3 x (1.1 x 0.5 x 0.2 - 0)                    =  0.033 kg x 1  =  0.033   row -0.297 (credit)
+#   ALU/cff-material: 0.05 kg, all recycled as modelled (v 0, r 1), so R1 = 1:
+#     Ev   0.05 x (1 x (0 + 1 x 0.8 x 1) - 0) = 0.04 kg x 10 =  0.4
+#     Erec 0.05 x (1 x 1 x 0.2 - 1)           = -0.04 kg x 1  = -0.04            row  0.36 (burden)
+#   EOL-REC/cff-end-of-life: a = 0.2 kg, (1 - A)(ErecyclingEoL - Ev Qsout/Qp) - cut-off line:
+#     SCRAP-RECYC -0.2 x 0.2 = -0.04 kg x 0.1 = -0.004; AL-REC 0.8 x 0.2 = 0.16 kg x 1 = 0.16;
+#     AL -0.8 x 0.9 x 0.2 = -0.144 kg x 10 = -1.44                             row -1.284 (credit)
+#   total = 11.99949 - 0.297 + 0.36 - 1.284 = 10.77849
+#   raw_materials 3.6 + 0.05 - 0.297 + 0.36 = 3.713; end_of_life 0.09 + 0.02 - 1.284 = -1.174
+#   aluminium: 0.33 + 0.05 = 0.38 kg, recycled content 0.165 + 0.05 = 0.215 kg (R1 0.215 / 0.38),
+#   0.2 kg to recycling at end of life (R2 0.2 / 0.38)
+CFF_TOTAL = 10.77849
+CFF_ROWS = {"HOUSING/cff-material": -0.297, "ALU/cff-material": 0.36, "EOL-REC/cff-end-of-life": -1.284}
+CFF_BY_STAGE = {**BATTERY_BY_STAGE, "raw_materials": 3.713, "end_of_life": -1.174}
+
+
+def cff_battery_study_data(post_gate: bool = True) -> dict:
+    """The battery study with recycled aluminium, computed with the CFF (see the arithmetic above)."""
+    data = battery_study_data(post_gate)
+    data["study_id"] = "TEST-BATTERY-CFF-2024"
+    data["method"]["recycling_approach"] = "CFF"
+    lines = data["bom"]["lines"]
+    lines[0]["cff"] = {"R1": 0.5}
+    lines.insert(1, {"id": "ALU", "activity_id": "AL-REC", "amount": 0.05, "unit": "kg", "stage": "raw_materials"})
+    if post_gate:
+        lines[-1]["amount"] = 0.18
+        lines.append({"id": "EOL-REC", "activity_id": "SCRAP-RECYC", "amount": 0.2, "unit": "kg", "stage": "end_of_life", "cff": {"material": "aluminium"}})
+    return data
+
+
 def build_study(engine, data: dict | None = None, declare: bool = True):
     """A Study from raw data, with declared results from the engine (as a study tool writes them)."""
     from footprint.study import study_from_data

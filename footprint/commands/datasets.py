@@ -80,6 +80,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from ..cff import load_cff_parameters, parameters_path
     from ..dataset import load_dataset
 
     dataset = load_dataset(args.directory)
@@ -87,6 +88,15 @@ def run_check(args: argparse.Namespace) -> int:
         f"dataset {dataset.id} {dataset.version} OK: {len(dataset.activities)} activities, "
         f"{len(dataset.exchanges)} exchanges, {len(dataset.sources)} sources; sha256 {dataset.sha256}"
     )
+    if parameters_path(dataset).exists():
+        parameters = load_cff_parameters(dataset)
+        values = [getattr(m, name) for m in parameters.materials for name in ("A", "Qsin_Qp", "Qsout_Qp")]
+        estimates = sum(1 for v in values if v.value is not None and v.tag == "E")
+        missing = sum(1 for v in values if v.value is None)
+        print(
+            f"CFF parameters {parameters.file} OK: {len(parameters.materials)} materials, {len(parameters.recycling_routes)} recycling routes; "
+            f"{estimates} of {len(values)} values are estimates (E), {missing} not found; sha256 {parameters.sha256}"
+        )
     return 0
 
 

@@ -31,7 +31,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..bom import Bom, stage_label
-from ..bom_io import COLUMNS, bom_header_lines, bom_to_rows
+from ..bom_io import COLUMNS, bom_header_lines, bom_to_rows, refuse_cff_in_table
 from ..bom_io import header_value  # the reader's own quoting of header values
 from ..dataset import STAGES
 from ..units import canonical_units
@@ -186,6 +186,7 @@ def bom_template_xlsx(dataset: Any, bom: Bom | None = None, *, rows: int = TEMPL
     _style_header(sheet[header_row][: len(columns)])
 
     if bom is not None:
+        refuse_cff_in_table(bom)
         for offset, line in enumerate(bom_to_rows(bom), start=1):
             for position, column in enumerate(columns, start=1):
                 value = line[column]

@@ -226,6 +226,25 @@ def refuse_post_gate(result: Any) -> None:
         )
 
 
+def _cff_note(result: Any) -> str:
+    """The disclosure of a PCF computed with the Circular Footprint Formula. Only its material part
+    can be here (the end of life is after the gate, refused above); the PACT comment field asks
+    for areas where the calculation does not align with the PACT Methodology, and its section
+    3.3.2.2 governs recycling inside the cradle-to-gate boundary."""
+    rows = [line for line in result.lines if line.is_cff]
+    change = math.fsum(line.kgco2e for line in rows)
+    parameters = result.recycling.get("parameters", {})
+    shares = "; ".join(
+        f"{material}: R1 {plain_decimal(round(values['R1'], 6))}" for material, values in sorted(result.recycling.get("materials", {}).items()) if values.get("R1") is not None
+    )
+    return (
+        "Recycled content is counted with the Circular Footprint Formula (Commission Recommendation (EU) 2021/2279, "
+        f"material part), not with the background dataset's cut-off approach: it changes the total by "
+        f"{plain_decimal(round(change, 9))} kg CO2e ({len(rows)} CFF row(s); {shares}; parameters {parameters.get('file')} "
+        f"sha256 {parameters.get('sha256')}). Stated as a possible disalignment with PACT Methodology 3.3.2.2."
+    )
+
+
 def product_footprint(source: Any, options: PactOptions | None = None) -> dict[str, Any]:
     """The PACT v3 ``ProductFootprint`` of a :class:`~footprint.reports.inputs.ReportInput`."""
     options = options or PactOptions()
@@ -266,6 +285,8 @@ def product_footprint(source: Any, options: PactOptions | None = None) -> dict[s
             f"Electricity: {'market' if computation.basis == 'market' else 'location'}-based headline; "
             f"location-based total {plain_decimal(round(computation.location.total_kgco2e, 9))} kg CO2e."
         )
+    if result.recycling:
+        notes.append(_cff_note(result))
     if fossil_carbon is None:
         notes.append("Fossil carbon content was not assessed and is reported as 0.")
     if options.comment:
@@ -326,6 +347,8 @@ def product_footprint(source: Any, options: PactOptions | None = None) -> dict[s
         pcf["allocationRulesDescription"] = "; ".join(f"{a.process}: {a.method} {a.basis}".strip() for a in study.allocation)
     else:
         pcf["allocationRulesDescription"] = "No allocation: all inputs are attributed to the declared product."
+    if result.recycling:
+        pcf["allocationRulesDescription"] += " Recycled content: Circular Footprint Formula, material part (see comment)."
     dqi = _dqi(source)
     if dqi:
         pcf["dqi"] = dqi

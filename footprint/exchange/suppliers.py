@@ -235,6 +235,11 @@ class SupplierAwareEngine:
     def unit_scores(self, grid: str | None = None, method_id: str | None = None) -> Any:
         return self.engine.unit_scores(grid, method_id)
 
+    def circular_plan(self, bom: Any, demands: list, grid: str) -> Any:
+        """The engine's CFF rows of the dataset lines (a supplier's footprint is taken as declared:
+        the CFF applies to what we model, not to a number we are given)."""
+        return self.engine.circular_plan(bom, [d for d in demands if d.activity_id not in self.registry], grid)
+
     def activity_footprint(self, activity_id: str, grid: str | None = None) -> float:
         """kg CO2e per unit: a supplier's as declared, a dataset activity's from the engine."""
         if activity_id in self.registry:

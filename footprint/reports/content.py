@@ -198,11 +198,21 @@ def _standard(w: _Writer) -> list[Block]:
     gwp = study.method.gwp_set if study is not None else ""
     rows.append((w.t("report.standard.gwp_set"), gwp or w.result.method.get("name", "")))
     if study is not None and study.method.recycling_approach:
-        rows.append((w.t("report.standard.recycling"), study.method.recycling_approach))
+        rows.append((w.t("report.standard.recycling"), _recycling_text(w, study.method.recycling_approach)))
     blocks: list[Block] = [Heading(w.t("report.section.standard")), KeyValues(tuple(rows))]
     if evaluation is None and rule_set is None:
         blocks.append(Paragraph(w.t("report.standard.no_rule_set"), "note"))
     return blocks
+
+
+def _recycling_text(w: _Writer, approach: str) -> str:
+    """The study's recycling approach, and how the number was computed when the name alone could
+    mislead (only the CFF changes the computation)."""
+    if w.result.recycling_approach == "CFF":
+        return w.t("report.cff.computed_as_cff")
+    if approach == "cut_off":
+        return approach
+    return w.t("report.cff.computed_as_cut_off", approach=approach)
 
 
 def _included_stages(w: _Writer) -> tuple[list[str], list[tuple[str, str]]]:
@@ -476,9 +486,9 @@ def _results(w: _Writer) -> list[Block]:
     line_rows = [
         (
             line.path,
-            w.activity_name(line.activity_id, line.activity_name, line.activity_name_zh),
+            w.bilingual(line.activity_name, line.activity_name_zh) if line.is_cff else w.activity_name(line.activity_id, line.activity_name, line.activity_name_zh),
             w.stage(line.stage),
-            f"{significant(line.amount, 4)} {line.unit}",
+            "–" if line.is_cff else f"{significant(line.amount, 4)} {line.unit}",
             w.t(f"report.data_type.{line.data_type}") if line.data_type in ("primary", "secondary") else line.data_type,
             w.kg(line.kgco2e),
             w.share(line.kgco2e),
@@ -506,6 +516,7 @@ def _results(w: _Writer) -> list[Block]:
             font_size=7.5,
         )
     )
+    blocks += _circular(w)
     gas_rows = tuple((w.gas(code), w.kg(value), w.share(value)) for code, value in sorted(result.by_gas.items(), key=lambda item: -item[1]))
     origin_rows = tuple((w.t(f"common.origin.{origin}"), w.kg(value), w.share(value)) for origin, value in result.by_origin.items())
     blocks += [
@@ -752,6 +763,43 @@ def _label(w: _Writer) -> list[Block]:
     blocks.append(KeyValues(tuple(rows)))
     if label.qr_payload:
         blocks.append(Paragraph(w.t("report.label.payload", payload=label.qr_payload), "note"))
+    return blocks
+
+
+def _circular(w: _Writer) -> list[Block]:
+    """The CFF rows with their material, mass and parameters (where each came from), for a
+    result computed with the Circular Footprint Formula; nothing for a cut-off result."""
+    result = w.result
+    if not result.recycling:
+        return []
+    parameters = result.recycling.get("parameters", {})
+    rows = []
+    for line in result.lines:
+        if not line.is_cff:
+            continue
+        for material, values in line.cff.get("materials", {}).items():
+            shown = []
+            for name in ("R1", "A", "Qsin_Qp", "Qsout_Qp"):
+                value = values.get(name)
+                if isinstance(value, dict):
+                    origin = value.get("tag") or w.t("report.cff.from_line" if value.get("from") == "line" else "report.cff.from_dataset")
+                    shown.append(f"{name.replace('_', '/')} {significant(value['value'], 3)} ({origin})")
+            rows.append((line.path, material, significant(values.get("mass_kg", 0.0), 4), "; ".join(shown), w.t(f"report.cff.{line.cff['kind']}"), w.kg(line.kgco2e)))
+    blocks: list[Block] = [
+        Heading(w.t("report.cff.heading"), 2),
+        Paragraph(w.t("report.cff.intro", file=parameters.get("file", ""), sha256=str(parameters.get("sha256", ""))[:12] + "…"), "note"),
+    ]
+    if rows:
+        blocks.append(
+            Table(
+                (w.t("report.cff.col_row"), w.t("report.cff.col_material"), w.t("report.cff.col_mass"), w.t("report.cff.col_parameters"), w.t("report.cff.col_kind"), w.t("report.results.col_kg")),
+                tuple(rows),
+                (2.6, 1.4, 1.3, 4.6, 1.2, 1.4),
+                ("L", "L", "R", "L", "C", "R"),
+                font_size=7,
+            )
+        )
+    blocks.append(Paragraph(w.t("report.cff.limits"), "note"))
     return blocks
 
 

@@ -45,10 +45,11 @@ class EvaluationContext:
         return self.engine.dataset
 
     def by_base_line(self) -> dict[str, dict]:
-        """Headline emissions per BOM leaf line (market-based splits summed back to their line)."""
+        """Headline emissions per BOM leaf line (market-based splits and CFF rows summed back to
+        their line: a line's significance, ratings and hotspot naming are judged with its CFF part)."""
         lines: dict[str, dict] = {}
         for line in self.computation.headline.lines:
-            path = line.path.split("@", 1)[0]
+            path = line.cff["line"] if line.cff is not None else line.path.split("@", 1)[0]
             entry = lines.setdefault(
                 path, {"kgco2e": 0.0, "stage": line.stage, "data_type": line.data_type, "activity_id": line.activity_id}
             )

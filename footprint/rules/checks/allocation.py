@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from ...bom import CFF, CUT_OFF
 from ..model import failed, passed
 from ..registry import NoParams, Params, register_check
 from .common import pct
+from .post_gate import cff_summary
 
 METHODS = ("subdivision", "system_expansion", "physical", "economic")
 
@@ -60,10 +62,21 @@ def recycling_approach(ctx, p: RecyclingParams):
     """The approach to recycled content and end of life is declared."""
     approach = ctx.study.method.recycling_approach
     if approach in p.allowed:
-        return passed(f"recycling approach: {approach}", f"回收处理方法：{approach}", measured=approach, threshold=p.allowed)
+        note, note_zh = _computed_as(ctx, approach)
+        return passed(f"recycling approach: {approach}{note}", f"回收处理方法：{approach}{note_zh}", measured=approach, threshold=p.allowed)
     return failed(
         f"recycling approach {approach or '(not stated)'}; declare one of {', '.join(p.allowed)}",
         f"回收处理方法 {approach or '（未声明）'}；应为 {'、'.join(p.allowed)} 之一",
         measured=approach,
         threshold=p.allowed,
     )
+
+
+def _computed_as(ctx, approach: str) -> tuple[str, str]:
+    """How the number was computed, when the name alone could mislead: only CFF changes the
+    computation (its estimate parameters are named); other names are the dataset's cut-off."""
+    if approach == CFF:
+        return cff_summary(ctx.computation.location)
+    if approach != CUT_OFF:
+        return "; computed as the dataset's cut-off system (only CFF changes the computation)", "；按数据集的截断法体系计算（仅循环足迹公式会改变计算）"
+    return "", ""

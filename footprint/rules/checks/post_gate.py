@@ -2,19 +2,23 @@
 
 A use stage needs its grid (lines drawing a grid activity in kWh, never the site's electricity)
 and the service life those kWh cover; an end-of-life stage needs its approach named (cut-off or
-the Circular Footprint Formula, ``method.recycling_approach``). A battery declaration under
+the Circular Footprint Formula, ``method.recycling_approach``); under the CFF, its lines give the
+routes (each share as its amount) and no more of a material is sent to recycling than the BOM
+holds. A battery declaration under
 Regulation (EU) 2023/1542 needs the service-life energy and, for distribution and end of life,
 either lines in the boundary or a stated reason for leaving them out.
 """
 
 from __future__ import annotations
 
+from ...bom import CFF
 from ..model import failed, passed
 from ..registry import Params, register_check, register_condition
 from .common import stage_zh
 
 GRID_CATEGORY = "electricity_grid"
 WASTE_CATEGORY = "waste_treatment"
+R2_TOLERANCE = 1e-9  # relative: R2 = 1 exactly (everything recycled) passes
 
 
 @register_condition("use_stage_in_boundary", "the boundary includes the use stage", "系统边界包含使用阶段")
@@ -44,14 +48,68 @@ def end_of_life_approach(ctx, p: EndOfLifeParams):
             )
         )
     lines = []
-    for line in ctx.computation.location.lines:
+    result = ctx.computation.location
+    for line in result.lines:
         category = ctx.dataset.activity(line.activity_id).category
-        if line.stage == "end_of_life" and category != WASTE_CATEGORY:
+        if line.stage == "end_of_life" and category != WASTE_CATEGORY and not line.is_cff:
             problems.append((f"end-of-life line {line.path} draws {line.activity_id} ({category}), not a waste treatment", f"废弃处置行 {line.path} 采用 {line.activity_id}（{category}），不是废弃物处理活动"))
             lines.append(line.path)
+    details = {}
+    if approach == CFF:
+        problems += cff_end_of_life_problems(result)
+        details = {"recycling": result.recycling}
     if problems:
-        return failed("; ".join(e for e, _ in problems), "；".join(z for _, z in problems), measured=approach, threshold=p.allowed, lines=lines)
-    return passed(f"end-of-life approach: {approach}", f"寿命末期处理方法：{approach}", measured=approach, threshold=p.allowed)
+        return failed("; ".join(e for e, _ in problems), "；".join(z for _, z in problems), measured=approach, threshold=p.allowed, lines=lines, details=details)
+    return passed(f"end-of-life approach: {approach}{cff_summary(result)[0]}", f"寿命末期处理方法：{approach}{cff_summary(result)[1]}", measured=approach, threshold=p.allowed, details=details)
+
+
+def cff_end_of_life_problems(result) -> list[tuple[str, str]]:
+    """What a CFF end of life needs beyond what the engine refuses outright (a missing material,
+    A or quality ratio is an input error): route shares as lines, and per material no more sent to
+    recycling than the BOM's supply chain holds (R2 <= 1)."""
+    problems: list[tuple[str, str]] = []
+    if not any(line.stage == "end_of_life" for line in result.lines):
+        problems.append(
+            (
+                "the study names CFF and includes end of life, but no BOM line gives the end-of-life routes (recycling / incineration / landfill, each share as its amount in kg)",
+                "研究采用循环足迹公式且包含废弃处置阶段，但物料清单中没有给出寿命末期各处理途径（回收/焚烧/填埋，各份额以 kg 为数量）的行",
+            )
+        )
+    for material, totals in sorted(((result.recycling or {}).get("materials") or {}).items()):
+        sent, held = totals["end_of_life_recycling_kg"], totals["mass_kg"]
+        if sent > 0 and held <= 0:
+            problems.append(
+                (
+                    f"end-of-life lines send {sent:.4g} kg of {material} to recycling, but no BOM line holds {material} the dataset can see: R2 cannot be checked",
+                    f"寿命末期回收行将 {sent:.4g} kg {material} 送去回收，但物料清单中没有数据集可识别的该材料：无法核对 R2",
+                )
+            )
+        elif held > 0 and sent > held * (1 + R2_TOLERANCE):
+            problems.append(
+                (
+                    f"end-of-life lines send {sent:.4g} kg of {material} to recycling, more than the {held:.4g} kg in the BOM's supply chain (R2 = {sent / held:.3g} > 1)",
+                    f"寿命末期回收行送去回收的{material} {sent:.4g} kg 超过物料清单供应链中的 {held:.4g} kg（R2 = {sent / held:.3g} > 1）",
+                )
+            )
+    return problems
+
+
+def cff_summary(result) -> tuple[str, str]:
+    """A note for a passing finding naming the CFF parameters used that are estimates (tag E),
+    so a verifier sees them; empty for a cut-off result."""
+    estimates = sorted(
+        {
+            f"{name} of {material}"
+            for line in result.lines
+            if line.is_cff
+            for material, values in line.cff.get("materials", {}).items()
+            for name, value in values.items()
+            if isinstance(value, dict) and value.get("tag") == "E"
+        }
+    )
+    if not estimates:
+        return "", ""
+    return f"; CFF parameters that are estimates (verify or state them per line): {', '.join(estimates)}", f"；循环足迹公式参数中的估算值（请核实或按行填写）：{'、'.join(estimates)}"
 
 
 class UseStageParams(Params):
