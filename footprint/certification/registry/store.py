@@ -681,8 +681,14 @@ class Registry:
         try:
             with session.begin_nested():
                 session.execute(insert(KeyRow).values(**values).on_conflict_do_nothing(index_elements=[KeyRow.key_id]))
-        except IntegrityError:  # another key of this body was registered at the same moment
-            raise RegistryError(f"{body_id} got another active key at the same time; try again") from None
+        except IntegrityError:
+            # The one-active-key-per-body index can refuse the row before the key-id conflict is
+            # seen, when a concurrent first issue registers this same key: that is no conflict.
+            # (PostgreSQL reports the violation once the other transaction has committed, so a
+            # new statement sees its row.)
+            same = session.get(KeyRow, key.key_id, populate_existing=True)
+            if same is None or same.body_id != body_id:
+                raise RegistryError(f"{body_id} got another active key at the same time; try again") from None
 
     def _add_key(self, session: Session, key: VerifyKey, body_id: str, actor: str, action: str, **detail: Any) -> KeyRow:
         now = self.clock.now()
