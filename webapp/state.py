@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
@@ -91,6 +91,9 @@ class StudyForm(LabelDetails):
     # Study fields the form does not edit (verification, exclusions, line facts... of a loaded
     # study), kept so that opening and saving a study never loses them.
     extra: dict[str, Any] = field(default_factory=dict)
+    # Per line id, the BOM line fields the grids have no column for (HIDDEN_LINE_FIELDS: a
+    # geometric standard deviation, a pedigree, CFF values, a name), put back when the BOM is built.
+    line_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -111,7 +114,56 @@ class StudyForm(LabelDetails):
         values["rows"] = {section: [clean_row(r, GRID_COLUMNS[section]) for r in rows.get(section, [])] for section in SECTIONS}
         values["certificates"] = [clean_row(r, CERTIFICATE_COLUMNS) for r in values.get("certificates") or []]
         values["suppliers"] = clean_suppliers(values.get("suppliers"))
+        values["line_fields"] = clean_line_fields(values.get("line_fields"))
         return cls(**clean_details(values))
+
+
+HIDDEN_LINE_FIELDS = ("name", "gsd", "pedigree", "cff")
+
+
+def clean_line_fields(entries: Any) -> dict[str, dict[str, Any]]:
+    """``{line id: {field: value}}`` with only :data:`HIDDEN_LINE_FIELDS` (ValueError for another
+    shape: a draft edited by hand is reported as damaged). Values are checked where the BOM is
+    built, with the line named."""
+    if entries is None:
+        return {}
+    if not isinstance(entries, dict) or not all(isinstance(k, str) and isinstance(v, dict) for k, v in entries.items()):
+        raise ValueError("line_fields must map line ids to objects")
+    return {line_id: {k: v for k, v in fields_.items() if k in HIDDEN_LINE_FIELDS} for line_id, fields_ in entries.items()}
+
+
+def hidden_line_fields(bom: Bom) -> dict[str, dict[str, Any]]:
+    """The fields of each line of ``bom`` that no grid column holds (site electricity's under the
+    id the form gives it, :data:`ELECTRICITY_LINE_ID`)."""
+    found: dict[str, dict[str, Any]] = {}
+    electricity = next((line.id for line in bom.lines if line.activity_id == SITE_ELECTRICITY), None)
+    for _, line, _ in bom.iter_lines():
+        values = line.model_dump(mode="json", include=set(HIDDEN_LINE_FIELDS), exclude_none=True)
+        values = {k: v for k, v in values.items() if v not in ("", None)}
+        if values:
+            found[ELECTRICITY_LINE_ID if line.id == electricity else line.id] = values
+    return found
+
+
+def with_hidden_fields(bom: Bom, line_fields: dict[str, dict[str, Any]]) -> Bom:
+    """``bom`` with the kept fields put back on the lines of those ids (validated like any BOM:
+    a bad value is an InputError naming its line)."""
+    from footprint.bom import bom_from_data
+
+    if not line_fields:
+        return bom
+    data = bom.model_dump(mode="json", exclude_none=True)
+
+    def restore(lines: list[dict[str, Any]]) -> None:
+        for line in lines:
+            line.update(line_fields.get(line.get("id", ""), {}))
+            restore(line.get("lines") or [])
+
+    restore(data.get("lines") or [])
+    try:
+        return bom_from_data(data)
+    except InputError as error:  # named by line id: row numbers of this tree are not the grids'
+        raise InputError(issues=[replace(issue, row=None) for issue in error.issues]) from None
 
 
 def clean_suppliers(entries: Any) -> list[dict[str, Any]]:
@@ -360,7 +412,7 @@ def build_bom(form: StudyForm, dataset=None) -> tuple[Bom | None, Composition, l
         issues.append(FormIssue("bom", None, None, None, "the BOM is empty: add at least one line", "物料清单为空：请至少添加一行"))
         return None, composition, issues
     try:
-        bom = rows_to_bom(composition.rows, composition.header, source=None)
+        bom = with_hidden_fields(rows_to_bom(composition.rows, composition.header, source=None), form.line_fields)
     except InputError as error:
         issues.extend(locate(issue, composition) for issue in error.issues)
         return None, composition, issues
@@ -405,6 +457,7 @@ def form_with_bom(form: StudyForm, bom: Bom, catalog: Catalog) -> StudyForm:
     sections, electricity = rows_from_bom(bom, catalog)
     data = form.to_dict()
     data["rows"] = sections
+    data["line_fields"] = hidden_line_fields(bom)
     data["product_name"] = bom.product
     data["declared_quantity"] = bom.declared_unit.quantity
     data["declared_unit"] = bom.declared_unit.unit

@@ -239,6 +239,7 @@ def merge_upload(current: StudyForm, loaded: StudyForm, mode: str) -> tuple[Stud
                     row[column] = renamed[row[column].strip()]
             added.append(row)
         data["rows"][section] = [*current.rows.get(section, []), *added]
+    data["line_fields"] = {**current.line_fields, **{renamed.get(k, k): v for k, v in loaded.line_fields.items()}}
     if loaded.electricity_amount:
         if not current.electricity_amount:
             for key in ("electricity_amount", "electricity_unit", "electricity_basis", "electricity_data_type"):

@@ -84,3 +84,38 @@ def test_unknown_activities_of_a_json_bom_by_line_id(catalog):
     data = json.dumps({"product": "P", "declared_unit": {"quantity": 1, "unit": "kg"}, "lines": [{"id": "A", "activity_id": "PP-GAB", "amount": 1, "unit": "kg"}]}).encode()
     (issue,) = unknown_activities(data, "bom.json", catalog.dataset)
     assert (issue.row, issue.line_id, issue.value) == (None, "A", "PP-GAB") and "PP-GBA" in issue.message
+
+
+GSD_FILE = FILE.replace(b"id,parent,activity_id,amount,unit,stage\n", b"id,parent,activity_id,amount,unit,stage,gsd,pedigree,name\n").replace(
+    b"A,,AL-EXTR-GBA,0.3,kg,raw_materials\n", b'A,,AL-EXTR-GBA,0.3,kg,raw_materials,1.4,"2,3,1,2,1",frame\n'
+)
+
+
+def test_line_fields_without_a_grid_column_survive_an_upload_and_follow_a_renamed_id(catalog, engine):
+    """gsd, pedigree and name have no column in the grids: kept per line, back in the BOM."""
+    from webapp.state import build_bom
+
+    current = StudyForm.from_dict({**_form(materials=[{"id": "A", "activity_id": "CU-CATH-CN", "amount": "1", "unit": "kg"}]).to_dict(), "mass_kg_per_piece": 1.5})
+    loaded = read_upload(GSD_FILE, "lamp.csv", current, catalog).form
+    merged, renamed = merge_upload(current, loaded, "append")
+    assert ("A", "A-2") in renamed and merged.line_fields == {"A-2": {"name": "frame", "gsd": 1.4, "pedigree": [2, 3, 1, 2, 1]}}
+    bom, _, issues = build_bom(StudyForm.from_dict(merged.to_dict()), engine.dataset)  # through the session's dict form
+    assert not issues
+    lines = {line.id: line for _, line, _ in bom.iter_lines()}
+    assert (lines["A-2"].gsd, lines["A-2"].pedigree, lines["A-2"].name) == (1.4, (2, 3, 1, 2, 1), "frame")
+    assert lines["A"].gsd is None
+
+
+def test_a_bad_kept_value_is_reported_on_its_line(catalog, engine):
+    from webapp.state import build_bom
+
+    form = read_upload(GSD_FILE, "lamp.csv", _form(), catalog).form
+    data = form.to_dict()
+    data["line_fields"]["A"]["gsd"] = 0.5  # below 1: no geometric standard deviation
+    bom, composition, issues = build_bom(StudyForm.from_dict(data), engine.dataset)
+    assert bom is None and issues and all(i.section == "materials" and i.row == 0 for i in issues), issues
+
+
+def test_a_damaged_line_fields_entry_is_refused():
+    with pytest.raises(ValueError):
+        StudyForm.from_dict({"line_fields": {"A": 1.4}})

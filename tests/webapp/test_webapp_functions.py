@@ -259,3 +259,28 @@ def test_escape_markdown_shows_user_text_literally():
     lines = Texts("en").capped([f"- {n}" for n in range(25)])
     assert lines[-1] == "… and 5 more" and len(lines) == 21
 
+
+
+def test_opening_a_study_loses_no_line_field_the_grids_do_not_show(catalog, engine):
+    """A study's gsd, pedigree, name and CFF values (no grid columns) come back in the BOM the
+    form builds, so a study opened and calculated in the form is the study that was opened."""
+    import json
+    from pathlib import Path
+
+    from footprint.study import study_from_data
+    from webapp.state import build_bom, form_from_content
+
+    data = json.loads((Path(__file__).resolve().parents[2] / "examples" / "led-lamp-study.json").read_text(encoding="utf-8"))
+    data["method"]["recycling_approach"] = "CFF"
+    data.pop("declared", None)
+    leaves = [line for line in data["bom"]["lines"] if line.get("activity_id")]
+    leaves[0].update(gsd=1.3, pedigree=[1, 2, 1, 1, 3], name="heat sink as named by us", cff={"R1": 0.4})
+    study = study_from_data(data)
+    form = form_from_content(data, catalog)
+    bom, _, issues = build_bom(form, engine.dataset)
+    assert not issues
+    fields = ("gsd", "pedigree", "name", "cff")
+    rebuilt = {line.id: tuple(getattr(line, f) for f in fields) for _, line, _ in bom.iter_lines()}
+    for _, line, _ in study.bom.iter_lines():
+        assert rebuilt[line.id] == tuple(getattr(line, f) for f in fields), line.id
+    assert rebuilt[leaves[0]["id"]][0] == 1.3
