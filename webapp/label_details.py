@@ -138,9 +138,22 @@ def keyed_rows(rows: list[dict[str, str]], table: str, keys: list[str], default)
     return [clean_row(stored.get(key) or {key_column: key, **default(key)}, TABLES[table]) for key in keys]
 
 
+def supplier_sources(form: LabelDetails, bom) -> dict[str, str]:
+    """Leaf line path → the data source of a line drawing a supplier's PACT footprint (the
+    footprint's id, company and product), the default of its data-quality row."""
+    documents = {entry["activity_id"]: entry["pact"] for entry in getattr(form, "suppliers", None) or []}
+    sources = {}
+    for path, line, _ in bom.flat_lines():
+        pact = documents.get(line.activity_id or "")
+        if pact is not None:
+            named = ", ".join(str(pact[key]) for key in ("companyName", "productNameCompany") if pact.get(key))
+            sources[path] = f"PACT {pact.get('id', '')}" + (f" ({named})" if named else "")
+    return sources
+
+
 def quality_rows(form: LabelDetails, bom) -> list[dict[str, str]]:
-    types = leaf_data_types(bom)
-    return keyed_rows(form.line_quality, "line_quality", list(types), lambda path: default_quality(types[path]))
+    types, sources = leaf_data_types(bom), supplier_sources(form, bom)
+    return keyed_rows(form.line_quality, "line_quality", list(types), lambda path: default_quality(types[path]) | {"source": sources.get(path, "")})
 
 
 def stage_rows(form: LabelDetails, bom, inside: list[str] | None = None) -> list[dict[str, str]]:

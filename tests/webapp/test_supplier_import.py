@@ -169,3 +169,16 @@ def test_variants_with_supplier_lines_are_compared_with_correlated_draws(engine)
     c, _ = add_line(form, other, engine.dataset, line_id="", parent="", amount="50", unit="g", stage="purchased_parts")
     clash = compare_variants([Variant("A", a), Variant("C", c)], engine, iterations=200).variants[1]
     assert clash.result is not None and clash.note == "failed"  # one activity id, two footprints: no joint sample
+
+
+def test_a_supplier_line_names_its_footprint_as_data_source(engine):
+    """The readiness checklist asks a data source per measured line: a supplier line has one."""
+    from webapp.label_details import quality_rows
+    from webapp.state import StudyForm, build_bom
+    from webapp.supplier_import import add_line
+
+    form = StudyForm(product_name="Lamp", mass_kg_per_piece=0.5, rows={"materials": [{"id": "M1", "activity_id": "AL-EXTR-GBA", "amount": "0.3", "unit": "kg"}], "energy": [], "emissions": [], "transport": []})
+    added, _ = add_line(form, COATING, engine.dataset, line_id="", parent="", amount="50", unit="g", stage="purchased_parts")
+    rows = {row["line"]: row for row in quality_rows(added, build_bom(added, engine.dataset)[0])}
+    assert rows["S1"]["source"] == f"PACT {COATING['id']} (Coating Supplier Ltd., Coated reflector)"
+    assert rows["S1"]["technological"] == "1" and rows["M1"]["source"] == ""
