@@ -70,3 +70,17 @@ def test_bad_date_is_a_usage_error(study_engine, tmp_path, capsys):
         main(["check", path, "--date", "30/06/2025"])
     assert exited.value.code == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_check_judges_a_study_by_the_rule_set_it_follows_without_rules(capsys):
+    """The LFP label study names gba-li-ion-battery-pack: `check` without --rules uses it (the
+    general rules refuse a battery per kWh: GBA-SCOPE-001/GBA-UNIT-002)."""
+    import json
+    from pathlib import Path
+
+    from footprint.cli import main
+
+    study = str(Path(__file__).resolve().parents[1] / "examples" / "lfp-pack-study.json")
+    assert main(["check", study, "--date", "2025-09-30", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rule_set"]["id"] == "gba-li-ion-battery-pack"
+    assert main(["check", study, "--rules", "gba-general", "--date", "2025-09-30", "--format", "json"]) == 1

@@ -208,6 +208,7 @@ def select_rule_set(study: Study, options: VerifyOptions):
     (refused, like a dataset, when the installed copy differs); else the one whose ``pcr_id`` the
     study follows (a product rule set for the study's category first); else the general rules."""
     from ..rules import available_rule_sets, load_rule_set
+    from ..rules.loader import rule_set_following_pcr
 
     if options.rule_set is not None:
         return load_rule_set(options.rule_set, options.rules_directory)
@@ -229,10 +230,7 @@ def select_rule_set(study: Study, options: VerifyOptions):
                 f"(sha256 {_short(wanted.sha256)}). Give that version's file with --rules PATH to verify with it."
             )
         return wanted
-    pcr = study.method.pcr_id.strip()
-    matching = [s for s in catalogue.values() if pcr and s.pcr_id == pcr]
-    specific = [s for s in matching if study.product.category and study.product.category in s.product_categories]
-    chosen = (specific or matching or [catalogue.get("gba-general")])[0]
+    chosen = rule_set_following_pcr(study, catalogue) or catalogue.get("gba-general")
     return chosen if chosen is not None else load_rule_set(None, options.rules_directory)
 
 

@@ -23,7 +23,7 @@ def _date(text: str) -> date:
 def register(subcommands) -> None:
     parser = subcommands.add_parser("check", help="check a footprint study against the GBA label rules (exit 0 eligible, 1 not, 2 invalid)")
     parser.add_argument("study_file", help="study JSON file")
-    parser.add_argument("--rules", help="rule set id in label_rules/ or a path to a rule-set YAML (default: gba-general)")
+    parser.add_argument("--rules", help="rule set id in label_rules/ or a path to a rule-set YAML (default: the one the study follows: its declared rule set, else the one for its pcr_id, else gba-general)")
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument("--date", type=_date, help="evaluation (application) date, YYYY-MM-DD (default: today)")
     parser.add_argument("--dataset", help="background dataset folder to recompute with (default: the bundled GBA dataset)")
@@ -47,10 +47,11 @@ def run(args: argparse.Namespace) -> int:
     from ..label import build_label
     from ..label_render import write_label
     from ..rules import evaluate, load_rule_set
+    from ..rules.loader import rule_set_for_study
     from ..study import load_study
 
     study = load_study(args.study_file)
-    rule_set = load_rule_set(args.rules)
+    rule_set = load_rule_set(args.rules) if args.rules else rule_set_for_study(study)
     engine = _engine(args.dataset)
     evaluation = evaluate(study, rule_set, engine, args.date)
     written = None

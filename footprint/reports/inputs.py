@@ -266,17 +266,16 @@ def _study_parts(study: Any, engine: Any, *, evaluate_rules: bool, rule_set: Any
     rounding and QR payload), as a preview when the study is not eligible.
     """
     from ..rules.evaluator import evaluate_context, make_context
-    from ..rules.loader import load_rule_set
+    from ..rules.loader import load_rule_set, rule_set_for_study
 
     if not evaluate_rules:
         from ..study_compute import recompute
 
         rule_set_obj = rule_set if rule_set is not None and not isinstance(rule_set, str) else None
         return recompute(study, engine), evaluation, rule_set_obj, None
-    if rule_set is None:  # the rule set the study says it was checked against, else the general rules
-        declared = getattr(getattr(study, "declared", None), "rule_set", None)
-        rule_set = declared.id if declared is not None else None
-    rule_set_obj = rule_set if rule_set is not None and not isinstance(rule_set, str) else load_rule_set(rule_set)
+    if rule_set is None:  # the rule set the study follows (footprint.rules.loader.rule_set_for_study)
+        rule_set = rule_set_for_study(study)
+    rule_set_obj = rule_set if not isinstance(rule_set, str) else load_rule_set(rule_set)
     ctx = make_context(study, rule_set_obj, engine, when)
     evaluation_result = evaluation if evaluation is not None else evaluate_context(ctx)
     from .labels import label_info

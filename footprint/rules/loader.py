@@ -382,3 +382,25 @@ def available_rule_sets(directory: Path | str | None = None) -> dict[str, RuleSe
     """Every rule set in the folder, loaded (a broken file raises: the folder must be sound)."""
     directory = Path(directory) if directory is not None else label_rules_dir()
     return {path.stem: load_rule_set(path) for path in sorted(directory.glob("*.yaml"))}
+
+
+def rule_set_following_pcr(study: Any, catalogue: dict[str, RuleSet]) -> RuleSet | None:
+    """The rule set whose ``pcr_id`` the study's method names (one for the study's product
+    category first); None when none does."""
+    pcr = study.method.pcr_id.strip()
+    matching = [s for s in catalogue.values() if pcr and s.pcr_id == pcr]
+    specific = [s for s in matching if study.product.category and study.product.category in s.product_categories]
+    return (specific or matching or [None])[0]
+
+
+def rule_set_for_study(study: Any, directory: Path | str | None = None) -> RuleSet:
+    """The rule set a study follows when none is given: the one its declared results name (the
+    installed version; ``footprint verify`` is the command that insists on the same version),
+    else the one for its ``pcr_id``, else the general rules. ``check``, ``report`` and
+    ``battery-declaration`` all default to it, so a battery study is judged by the battery rules
+    without ``--rules``."""
+    catalogue = available_rule_sets(directory)
+    declared = study.declared.rule_set if study.declared is not None else None
+    if declared is not None and declared.id in catalogue:
+        return catalogue[declared.id]
+    return rule_set_following_pcr(study, catalogue) or catalogue.get("gba-general") or load_rule_set(None, directory)

@@ -181,8 +181,11 @@ def test_battery_study_report_has_the_eu_declaration(study_engine, language):
     assert table.footer[1] == significant(0.003514745, 4) and table.footer[2] == significant(35.14745, 4)
     body = document.text()
     assert ("End of life and recycling" if language == "en" else "寿命终止和回收") in body
-    general = build_document(prepare_report(study, study_engine, evaluation_date=EVALUATION_DATE), language)
+    general = build_document(prepare_report(study, study_engine, rule_set="gba-general", evaluation_date=EVALUATION_DATE), language)
     assert text("report.section.battery", language) not in general.text()
+    # without a rule set, the report follows the study's (its pcr_id names the battery rules)
+    default = build_document(prepare_report(study, study_engine, evaluation_date=EVALUATION_DATE), language)
+    assert [b.text for b in default.blocks if isinstance(b, Heading) and b.level == 1][-1] == text("report.section.battery", language)
 
 
 def test_boundary_section_names_the_stages_after_the_gate(study_engine):
