@@ -80,6 +80,17 @@ PACT_V2_UNITS = {"kilogram": "kg", "liter": "L", "cubic meter": "m3", "kilowatt 
 GTIN = re.compile(r"^\d{8}$|^\d{12,14}$")
 
 
+def is_gtin(code: str) -> bool:
+    """A GTIN-8/12/13/14 with its GS1 check digit right (weights 3, 1 from the digit before
+    the check digit leftwards). A product code of that length with a wrong check digit is the
+    applicant's own code, not a GTIN: exporting it as ``urn:gtin`` would name another product."""
+    if not GTIN.match(code):
+        return False
+    digits = [int(c) for c in code]
+    weighted = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits[:-1])))
+    return (10 - weighted % 10) % 10 == digits[-1]
+
+
 @dataclass(frozen=True)
 class PactOptions:
     """What a BOM alone cannot say (a study says it itself; options then override it)."""
@@ -112,7 +123,7 @@ def _product_ids(study: Any, product_name: str) -> list[str]:
     ids = []
     if study is not None:
         code = study.product.code.strip()
-        if code and GTIN.match(code):
+        if code and is_gtin(code):
             ids.append(f"urn:gtin:{code}")
         elif code:
             ids.append(f"urn:pact:gba-footprint:product-id:{_urn_part(code)}")

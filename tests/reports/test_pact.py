@@ -194,3 +194,21 @@ def test_a_result_with_stages_after_the_gate_is_refused(study_engine):
         product_footprint(report)
     gate_only = prepare_report(build_study(study_engine, battery_study_data(post_gate=False)), study_engine, evaluation_date=EVALUATION_DATE, evaluate_rules=False)
     assert Decimal(product_footprint(gate_only)["pcf"]["pcfExcludingBiogenicUptake"]) == pytest.approx(Decimal("6.81949"), rel=Decimal("1e-9"))
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        ("4006381333931", "urn:gtin:4006381333931"),  # EAN-13, check digit 1
+        ("96385074", "urn:gtin:96385074"),  # EAN-8
+        ("036000291452", "urn:gtin:036000291452"),  # UPC-A
+        ("4006381333932", "urn:pact:gba-footprint:product-id:4006381333932"),  # check digit wrong: the applicant's code
+        ("ACME-LAMP-9", "urn:pact:gba-footprint:product-id:ACME-LAMP-9"),
+    ],
+)
+def test_only_a_gtin_with_its_check_digit_is_exported_as_urn_gtin(study_report, code, expected):
+    from footprint.exchange.pact import product_footprint
+
+    study = study_report.study.model_copy(update={"product": study_report.study.product.model_copy(update={"code": code})})
+    document = product_footprint(type(study_report)(**{**study_report.__dict__, "study": study}))
+    assert document["productIds"][0] == expected
