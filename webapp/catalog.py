@@ -150,8 +150,9 @@ class Catalog:
 
     def line_names(self, line, language: str) -> tuple[str, str]:
         """(name in the interface language, name in the other) of a result line's activity: the
-        catalogue's, else the line's own (a supplier's product, named from its PACT footprint)."""
-        if line.activity_id in self.options:
+        catalogue's, else the line's own (a supplier's product, named from its PACT footprint; a
+        Circular Footprint Formula row, named by the engine after the line it corrects)."""
+        if line.activity_id in self.options and not getattr(line, "cff", None):
             return self.name(line.activity_id, language), self.other_name(line.activity_id, language)
         chinese = line.activity_name_zh or line.activity_name
         if language == "en":

@@ -88,6 +88,21 @@ def stage_waterfall(result, stage_name: Text, t: Text) -> go.Figure:
     return _layout(figure, height=420)
 
 
+def net_lines(result) -> list:
+    """The result's lines with each Circular Footprint Formula row (``line.cff``) folded into the
+    line it corrects: a chart of parts shows a credit where it belongs instead of dropping it
+    (charts cannot draw negative parts) or drawing the row as a sub-assembly of its line."""
+    from dataclasses import replace
+
+    corrections: dict[str, float] = {}
+    for line in result.lines:
+        if getattr(line, "cff", None):
+            corrections[line.cff["line"]] = corrections.get(line.cff["line"], 0.0) + line.kgco2e
+    if not corrections:
+        return list(result.lines)
+    return [replace(line, kgco2e=line.kgco2e + corrections.get(line.path, 0.0)) for line in result.lines if not getattr(line, "cff", None)]
+
+
 def line_treemap(result, stage_name: Text, line_name: Callable[[object], str], t: Text) -> go.Figure:
     """Stage → line rectangles sized by contribution (lines below zero are left out of the
     areas and listed in the line table instead)."""
@@ -100,7 +115,7 @@ def line_treemap(result, stage_name: Text, line_name: Callable[[object], str], t
         parents.append("total")
         values.append(0.0)
         colours.append(STAGE_COLOURS.get(stage, "#888"))
-    for line in result.lines:
+    for line in net_lines(result):
         if line.kgco2e <= 0 or line.stage not in ids:
             continue
         ids.append(f"{line.stage}/{line.path}")
@@ -126,7 +141,7 @@ def line_treemap(result, stage_name: Text, line_name: Callable[[object], str], t
 
 def supply_chain_sankey(result, stage_name: Text, line_name: Callable[[object], str], t: Text, limit: int = 25) -> go.Figure:
     """Lines → sub-assemblies → stages → product; the smallest lines are grouped as "other"."""
-    lines = sorted((line for line in result.lines if line.kgco2e > 0), key=lambda line: -line.kgco2e)
+    lines = sorted((line for line in net_lines(result) if line.kgco2e > 0), key=lambda line: -line.kgco2e)
     shown, rest = lines[:limit], lines[limit:]
     nodes: dict[str, int] = {}
     labels: list[str] = []

@@ -12,6 +12,8 @@ from footprint.bom import bom_from_data
 from footprint.bom_io import read_bom
 from footprint.errors import InputError
 from webapp import integrations
+
+from ..study_fixtures import cff_battery_study_data, study_dataset, study_engine  # noqa: F401
 from webapp.downloads import safe_filename, study_json, template_csv, template_xlsx
 from webapp.state import (
     StudyForm,
@@ -284,3 +286,30 @@ def test_opening_a_study_loses_no_line_field_the_grids_do_not_show(catalog, engi
     for _, line, _ in study.bom.iter_lines():
         assert rebuilt[line.id] == tuple(getattr(line, f) for f in fields), line.id
     assert rebuilt[leaves[0]["id"]][0] == 1.3
+
+
+def test_charts_fold_cff_rows_into_their_lines_and_tables_name_them(study_engine):
+    """A CFF credit is drawn as part of the line it corrects (not dropped, not a sub-assembly)."""
+    from footprint.study import study_from_data
+    from footprint.study_compute import recompute
+    from webapp import charts
+    from webapp.catalog import Catalog
+
+    result = recompute(study_from_data(cff_battery_study_data()), study_engine).location
+    rows = [line for line in result.lines if line.cff]
+    assert rows and any(line.kgco2e < 0 for line in rows)
+    net = charts.net_lines(result)
+    assert not any(line.cff for line in net) and len(net) == len(result.lines) - len(rows)
+    assert sum(line.kgco2e for line in net) == pytest.approx(result.total_kgco2e, rel=1e-12)
+    t = Texts("en")
+    sankey = charts.supply_chain_sankey(result, t.stage, lambda line: line.activity_id, t)
+    labels = list(sankey.data[0].node.label)
+    assert not {row.cff["line"] for row in rows} & set(labels)  # no line drawn as a sub-assembly
+    product = labels.index(next(label for label in labels if label.startswith("Product")))
+    into_product = sum(v for target, v in zip(sankey.data[0].link.target, sankey.data[0].link.value) if target == product)
+    assert into_product == pytest.approx(sum(line.kgco2e for line in net if line.kgco2e > 0))
+    treemap = charts.line_treemap(result, t.stage, lambda line: line.activity_id, t)
+    drawn = [line for line in net if line.kgco2e > 0 and result.by_stage[line.stage] > 0]  # a stage below zero (a recycling credit) has no area
+    assert sum(treemap.data[0].values) == pytest.approx(sum(line.kgco2e for line in drawn))
+    catalog = Catalog(study_engine)
+    assert catalog.line_names(rows[0], "en")[0] == rows[0].activity_name and "CFF" not in catalog.line_names(net[0], "en")[0]
