@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from footprint.bom import bom_from_data
-from footprint.montecarlo import BLOCK_SIZE, compare, monte_carlo, variance_shares
-from footprint.sampler import block_triangular_order, sampler_for, uncertain_exchanges
+import footprint.montecarlo as montecarlo
+from footprint.montecarlo import BLOCK_SIZE, background_scores, compare, monte_carlo, variance_shares
+from footprint.sampler import BackgroundSampler, block_triangular_order, sampler_for, uncertain_exchanges
 
 
 def make_bom(*lines: dict, grid: str | None = None, product: str = "P"):
@@ -145,6 +146,65 @@ def test_background_draws_are_shared_across_grids(mini_engine):
     electric_b = make_bom(line("E", "ELEC-SITE", 10, "kWh"), grid="GRID-B")
     result = compare(mini_engine, electric_a, electric_b, iterations=300, seed=2)
     assert result.b_lower_share == 1.0  # 0.2298 vs 0.5 kg CO2e/kWh, gsd 1.1 each
+
+
+# ---------------------------------------------------------------------- kept background blocks
+
+
+def _counting_solves(monkeypatch) -> list[int]:
+    """Patch the sampler's per-block solve to count the iterations it solves."""
+    solved: list[int] = []
+    original = BackgroundSampler.unit_scores
+
+    def counted(self, draws):
+        solved.append(len(draws))
+        return original(self, draws)
+
+    monkeypatch.setattr(BackgroundSampler, "unit_scores", counted)
+    return solved
+
+
+def test_a_second_run_reuses_the_background_blocks_and_gives_the_same_bytes(mini_engine, monkeypatch):
+    """Another BOM, same grid and seed: the background of both blocks is solved once; the JSON of
+    each run equals a run with nothing kept (the kept blocks are the very arrays computed)."""
+    other = make_bom(line("L1", "PART", 3, "kg"), line("L3", "TRUCK", 8, "tkm", "inbound_transport"))
+    monkeypatch.setattr(montecarlo, "_SCORES", montecarlo.OrderedDict())
+    solved = _counting_solves(monkeypatch)
+    first = monte_carlo(mini_engine, PRODUCT, iterations=BLOCK_SIZE + 100, seed=11).to_json()
+    second = monte_carlo(mini_engine, other, iterations=BLOCK_SIZE + 100, seed=11).to_json()
+    assert solved == [BLOCK_SIZE, 100]
+    monkeypatch.setattr(montecarlo, "_SCORES", montecarlo.OrderedDict())
+    assert monte_carlo(mini_engine, PRODUCT, iterations=BLOCK_SIZE + 100, seed=11).to_json() == first
+    assert monte_carlo(mini_engine, other, iterations=BLOCK_SIZE + 100, seed=11).to_json() == second
+    assert solved == [BLOCK_SIZE, 100, BLOCK_SIZE, 100]  # cleared: solved again for PRODUCT, then kept for the other
+
+
+def test_kept_blocks_belong_to_one_sampler_seed_and_length(mini_engine, monkeypatch):
+    """Another grid (another sampler), another seed or another block length is solved afresh;
+    a kept array cannot be written to."""
+    monkeypatch.setattr(montecarlo, "_SCORES", montecarlo.OrderedDict())
+    solved = _counting_solves(monkeypatch)
+    grid_a = sampler_for(mini_engine.background, "GRID-A", mini_engine.method_id)
+    grid_b = sampler_for(mini_engine.background, "GRID-B", mini_engine.method_id)
+    draws = np.random.default_rng(3).standard_normal((20, grid_a.n_draws))
+    kept = background_scores(grid_a, 1, 0, draws)
+    assert background_scores(grid_a, 1, 0, draws) is kept
+    assert not kept.flags.writeable
+    assert not np.array_equal(background_scores(grid_b, 1, 0, draws), kept)  # GRID-B electricity differs
+    background_scores(grid_a, 2, 0, draws)
+    background_scores(grid_a, 1, 0, draws[:10])
+    assert solved == [20, 20, 20, 10]
+    assert np.array_equal(kept, grid_a.unit_scores(draws))
+
+
+def test_the_kept_blocks_are_bounded(mini_engine, monkeypatch):
+    monkeypatch.setattr(montecarlo, "_SCORES", montecarlo.OrderedDict())
+    sampler = sampler_for(mini_engine.background, "GRID-A", mini_engine.method_id)
+    draws = np.zeros((2, sampler.n_draws))
+    for seed in range(montecarlo.SCORE_BLOCKS_KEPT + 5):
+        background_scores(sampler, seed, 0, draws)
+    assert len(montecarlo._SCORES) == montecarlo.SCORE_BLOCKS_KEPT
+    assert min(key[1] for key in montecarlo._SCORES) == 5  # the oldest went first
 
 
 # ---------------------------------------------------------------------- variance shares
