@@ -122,7 +122,7 @@ def main() -> None:
     rules = integrations.rule_set(form.rule_set)
     parts = {
         "validate BOM + study": lambda: build_study(form, build_bom(form, engine.dataset)[0], rules.pcr_id),
-        "recompute + rules + label": lambda: integrations.label_images(integrations.judge(build_study(form, bom, rules.pcr_id)[0], engine, rules).label),
+        "recompute + rules + label": lambda: integrations.label_images(integrations.judge(build_study(form, bom, rules.pcr_id)[0], engine, rules).label).svg,
         "Monte Carlo 1,000 runs": lambda: integrations.uncertainty(engine, bom, outcome.result, form.grid),
         "what would change": lambda: integrations.alternatives(engine, bom, outcome.result, form.grid),
     }

@@ -22,6 +22,7 @@ from .bom import CFF, POST_GATE_STAGES, stage_label
 from .errors import FootprintError, InputError
 from .label_value import round_label_value
 from .rules.checks.common import add_months
+from .rules.context import EvaluationContext
 from .rules.evaluator import evaluate_context, make_context
 from .rules.model import Evaluation, RuleSet, Text
 from .study import Study
@@ -117,6 +118,14 @@ def build_label(
     if require_eligible and not evaluation.eligible:
         reasons = "; ".join(r.en for r in evaluation.reasons)
         raise LabelError(f"study {study.study_id} is not eligible for the label ({evaluation.status}): {reasons}")
+    return label_of(ctx, evaluation)
+
+
+def label_of(ctx: EvaluationContext, evaluation: Evaluation) -> Label:
+    """The label (a preview when ``evaluation`` is not eligible) of an evaluation just made on
+    ``ctx``: for a caller that has evaluated the study already (the web form), so the rules are
+    not run a second time. :func:`build_label` is this after its own evaluation."""
+    study = ctx.study
     computation = ctx.computation
     config = ctx.config
     figures = int(config("label_significant_figures"))

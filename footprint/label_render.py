@@ -15,6 +15,7 @@ import io
 import os
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -39,7 +40,15 @@ LATIN_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",)
 def qr_code(label: Label) -> segno.QRCode:
     """The label's QR code: the check-page link carrying the payload when ``$GBA_CHECK_BASE_URL``
     is set (:func:`footprint.check_url.qr_text`), else the bare payload."""
-    return segno.make(qr_text(label.payload_text), error=QR_ERROR, micro=False)
+    return _qr_code_of(qr_text(label.payload_text))
+
+
+@lru_cache(maxsize=64)
+def _qr_code_of(text: str) -> segno.QRCode:
+    """One encoding per text (choosing the mask is most of a label's drawing time; the SVG, the
+    PNG and the report of one label, and the same study calculated again, share it). The code is
+    a function of the text alone, and callers only read it."""
+    return segno.make(text, error=QR_ERROR, micro=False)
 
 
 @dataclass(frozen=True)

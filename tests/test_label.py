@@ -171,3 +171,27 @@ def test_a_long_boundary_goes_on_two_lines_before_the_qr_code(study_engine):
     for key in ("label-boundary", "label-boundary-en"):
         assert _text_width(lines[key].text, lines[key].size) <= TEXT_WIDTH + 1e-9
     assert lines["label-product"].y - lines["label-boundary-en"].y >= 20
+
+
+def test_the_qr_code_is_kept_per_text_and_follows_the_check_link(label, monkeypatch):
+    """One encoding per QR text: the same label gives the kept code; a check-page base URL
+    changes the text, so the code of the link is made (the kept bare code is not reused)."""
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+
+    from footprint.label_render import qr_code
+
+    monkeypatch.delenv("GBA_CHECK_BASE_URL", raising=False)
+    bare = qr_code(label)
+    assert qr_code(label) is bare
+    monkeypatch.setenv("GBA_CHECK_BASE_URL", "https://footprint.example.org")
+    linked = qr_code(label)
+    assert linked is not bare
+
+    def scanned(code) -> str:
+        buffer = io.BytesIO()
+        code.save(buffer, kind="png", scale=4)
+        return zxingcpp.read_barcodes(Image.open(io.BytesIO(buffer.getvalue())))[0].text
+
+    assert scanned(bare) == label.payload_text
+    assert scanned(linked).startswith("https://footprint.example.org/?mode=check&p=")

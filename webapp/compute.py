@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from footprint.errors import FootprintError, InputError
@@ -38,7 +39,7 @@ class Outcome:
     result: Any = None  # the headline FootprintResult
     location: Any = None  # the location-based FootprintResult
     uncertainty: Any = None  # integrations.Uncertainty
-    alternatives: list = field(default_factory=list)  # integrations.Alternative
+    alternatives_source: Callable[[], list] | None = None  # what computes the alternatives, on first read
     basis: str = "location"  # the result that the interval and the alternatives are for (the headline's)
     evaluation: Any = None  # footprint.rules Evaluation
     label: Any = None  # integrations.LabelImages
@@ -48,9 +49,19 @@ class Outcome:
     form_update: dict[str, Any] = field(default_factory=dict)  # interpretation fields filled from the results
     seconds: float = 0.0
 
+    _alternatives: list | None = field(default=None, repr=False)
+
     @property
     def ok(self) -> bool:
         return self.result is not None
+
+    @property
+    def alternatives(self) -> list:
+        """The "what would change" cases (integrations.Alternative), computed when first read:
+        by the hotspots tab, or to fill a blank sensitivity text; not on every Calculate."""
+        if self._alternatives is None:
+            self._alternatives = self.alternatives_source() if self.alternatives_source is not None else []
+        return self._alternatives
 
 
 def fingerprint(form: StudyForm, grid_default: str = "") -> str:
@@ -65,23 +76,35 @@ def _issue_from_error(error: FootprintError, section: str) -> list[FormIssue]:
     return [FormIssue(section, None, None, None, str(error), str(error))]
 
 
-def _fill_interpretation(outcome: Outcome, form: StudyForm, engine, loaded_rules, language: str) -> None:
+def _judge(outcome: Outcome, form: StudyForm, study, engine, loaded_rules, language: str) -> None:
     """Put what was computed (hotspots, interval, what would change) into the study's
-    interpretation where the form leaves it blank, and judge that study."""
+    interpretation where the form leaves it blank, then judge that study, once: declared
+    results from the computation already made (the interpretation is text the recomputation
+    does not read), the rules, the label."""
     significance = loaded_rules.config.get("significance_threshold_pct") if loaded_rules is not None else None
-    suggestion = interpretation_suggestion(outcome, Texts(language), *([float(significance)] if significance else []))
+    # the "what would change" cases are only read for a blank sensitivity: typed text is kept
+    cases = not str(form.sensitivity).strip()
+    suggestion = interpretation_suggestion(outcome, Texts(language), *([float(significance)] if significance else []), cases=cases)
     changes = fill_interpretation(form, suggestion)
-    if not changes:
-        return
-    filled = StudyForm.from_dict({**form.to_dict(), **changes})
-    study, _ = build_study(filled, outcome.bom, loaded_rules.pcr_id if loaded_rules is not None else None)
-    if study is None:
-        return
-    judgement = integrations.judge(study, engine, loaded_rules)
+    if changes:
+        filled = StudyForm.from_dict({**form.to_dict(), **changes})
+        filled_study, _ = build_study(filled, outcome.bom, loaded_rules.pcr_id if loaded_rules is not None else None)
+        if filled_study is not None:
+            study = filled_study
+            outcome.form_update = changes
+            outcome.fingerprint = fingerprint(filled)
+    judgement = integrations.judge(study, engine, loaded_rules, outcome.computation)
     outcome.study, outcome.evaluation = judgement.study, judgement.evaluation
+    outcome.notes.extend(judgement.notes)
     outcome.label = integrations.label_images(judgement.label) if judgement.label is not None else None
-    outcome.form_update = changes
-    outcome.fingerprint = fingerprint(filled)
+
+
+def _refused(form: StudyForm, outcome: Outcome, error: FootprintError, started: float) -> Outcome:
+    """What a computation the footprint modules refused shows: the problem, no result."""
+    refused = Outcome(fingerprint=fingerprint(form), study_issues=outcome.study_issues, bom=outcome.bom)
+    refused.issues = _issue_from_error(error, "bom")
+    refused.seconds = time.perf_counter() - started
+    return refused
 
 
 def calculate(
@@ -111,21 +134,13 @@ def calculate(
     outcome.study_issues = study_issues
     try:
         if study is not None:
-            judgement = integrations.judge(study, engine, loaded_rules)
-            outcome.study = judgement.study
-            outcome.computation = judgement.computation
-            outcome.evaluation = judgement.evaluation
-            outcome.notes.extend(judgement.notes)
-            outcome.result = judgement.computation.headline
-            outcome.location = judgement.computation.location
-            if judgement.label is not None:
-                outcome.label = integrations.label_images(judgement.label)
+            outcome.computation = integrations.computation_of(study, engine, loaded_rules)
+            outcome.result = outcome.computation.headline
+            outcome.location = outcome.computation.location
         else:
             outcome.result = outcome.location = engine.calculate(bom, grid=form.grid or None)
     except FootprintError as error:
-        outcome.issues = _issue_from_error(error, "bom")
-        outcome.seconds = time.perf_counter() - started
-        return outcome
+        return _refused(form, outcome, error, started)
     if uncertainty:
         # Interval and alternatives describe the headline: for a market-based headline, the
         # market-based lines (certified kWh on the certificates' generation activities).
@@ -137,9 +152,12 @@ def calculate(
         outcome.uncertainty = integrations.uncertainty(
             engine, lines, outcome.result, form.grid or None, progress=lambda f: report(0.4 + 0.5 * f, "uncertainty"), basis=outcome.basis
         )
-        outcome.alternatives = integrations.alternatives(engine, lines, outcome.result, form.grid or None)
-    if outcome.study is not None:
-        _fill_interpretation(outcome, form, engine, loaded_rules, language)
+        outcome.alternatives_source = partial(integrations.alternatives, engine, lines, outcome.result, form.grid or None)
+    if study is not None:
+        try:
+            _judge(outcome, form, study, engine, loaded_rules, language)
+        except FootprintError as error:
+            return _refused(form, outcome, error, started)
     report(1.0, "done")
     outcome.seconds = time.perf_counter() - started
     return outcome

@@ -13,7 +13,7 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from footprint.errors import FootprintError
@@ -50,11 +50,31 @@ class Alternative:
 
 @dataclass(frozen=True)
 class LabelImages:
-    svg: bytes | None
-    png: Any  # bytes, or a callable that draws them (deferred download)
+    """A label and its images, each drawn when first asked for (the label tab, a download), not on
+    every press of Calculate: drawing the QR code is most of a label's cost."""
+
+    raw: Any  # footprint.label.Label
     eligible: bool
-    raw: Any = None
+    drawable: bool = True  # footprint.label_render (segno) is installed
     notes: list[tuple[str, str]] = field(default_factory=list)
+
+    @cached_property
+    def svg(self) -> bytes | None:
+        if not self.drawable:
+            return None
+        from footprint.label_render import render_svg
+
+        svg = render_svg(self.raw)
+        return svg.encode("utf-8") if isinstance(svg, str) else svg
+
+    @property
+    def png(self) -> Callable[[], bytes] | None:
+        """What draws the PNG (a deferred download), or None."""
+        if not self.drawable:
+            return None
+        from footprint.label_render import render_png
+
+        return lambda: render_png(self.raw).data
 
 
 def _attr(obj: Any, *names: str, default: Any = None) -> Any:
@@ -188,29 +208,43 @@ class Judgement:
     notes: list[tuple[str, str]] = field(default_factory=list)
 
 
-def judge(study, engine, loaded_rule_set) -> Judgement:
-    """Recompute the study under the rule set's settings, declare the results, apply the rules
-    and build the label (a preview when not eligible), all with the footprint modules."""
-    from footprint.study_compute import declared_from, recompute
+def computation_of(study, engine, loaded_rule_set):
+    """The study recomputed under the rule set's settings (certificates, GWP set, basis), or
+    with the engine's defaults when no rule set is available."""
+    from footprint.study_compute import recompute
 
     if loaded_rule_set is None:
-        computation = recompute(study, engine)
+        return recompute(study, engine)
+    from footprint.rules import make_context
+
+    return make_context(study, loaded_rule_set, engine).computation
+
+
+def judge(study, engine, loaded_rule_set, computation=None) -> Judgement:
+    """Declare the study's results (``computation``, else :func:`computation_of` the study),
+    apply the rules and build the label (a preview when not eligible), all with the footprint
+    modules. A given ``computation`` must be of this study's lines and settings: the web form
+    passes the one of the same study before its interpretation was filled in (text the
+    recomputation does not read)."""
+    from footprint.study_compute import declared_from
+
+    if computation is None:
+        computation = computation_of(study, engine, loaded_rule_set)
+    if loaded_rule_set is None:
         declared = study.model_copy(update={"declared": declared_from(computation)})
         return Judgement(declared, computation, notes=[("The label rules are not available.", "标识规则不可用。")])
     from footprint.rules import evaluate_context, make_context
     from footprint.study import RuleSetRef
 
-    first = make_context(study, loaded_rule_set, engine)
-    computation = first.computation  # under the rule set's settings (certificates, GWP set, basis)
     reference = RuleSetRef(id=loaded_rule_set.id, version=loaded_rule_set.version, sha256=loaded_rule_set.sha256)
     declared = study.model_copy(update={"declared": declared_from(computation).model_copy(update={"rule_set": reference})})
     context = make_context(declared, loaded_rule_set, engine)
     evaluation = evaluate_context(context)
     judgement = Judgement(declared, context.computation, evaluation)
     try:
-        from footprint.label import build_label
+        from footprint.label import label_of
 
-        judgement.label = build_label(declared, engine, loaded_rule_set, require_eligible=False)
+        judgement.label = label_of(context, evaluation)  # what build_label gives, without judging again
     except ImportError:
         judgement.notes.append(("The label module is not installed.", "未安装标识模块。"))
     except FootprintError as error:
@@ -219,21 +253,15 @@ def judge(study, engine, loaded_rule_set) -> Judgement:
 
 
 def label_images(label) -> LabelImages | None:
-    """The label as SVG (drawn now, for the preview) and PNG (drawn when downloaded), both with
-    the QR code, from :mod:`footprint.label_render`."""
+    """The label as SVG and PNG, both with the QR code, from :mod:`footprint.label_render`
+    (drawn when first shown or downloaded)."""
     if label is None:
         return None
     try:
-        from footprint.label_render import render_png, render_svg
+        import footprint.label_render  # noqa: F401
     except ImportError:
-        return LabelImages(svg=None, png=None, eligible=label.evaluation.eligible, raw=label)
-    svg = render_svg(label)
-    return LabelImages(
-        svg=svg.encode("utf-8") if isinstance(svg, str) else svg,
-        png=lambda: render_png(label).data,
-        eligible=label.evaluation.eligible,
-        raw=label,
-    )
+        return LabelImages(raw=label, eligible=label.evaluation.eligible, drawable=False)
+    return LabelImages(raw=label, eligible=label.evaluation.eligible)
 
 
 def report_input(outcome, engine, rule_set_id: str | None = None):

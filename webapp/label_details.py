@@ -316,9 +316,10 @@ def details_from_study(study) -> dict[str, Any]:
 # ------------------------------------------------------------------------------ computed
 
 
-def interpretation_suggestion(outcome, texts, significance_pct: float = SIGNIFICANCE_PCT) -> dict[str, Any]:
+def interpretation_suggestion(outcome, texts, significance_pct: float = SIGNIFICANCE_PCT, *, cases: bool = True) -> dict[str, Any]:
     """What the app computed, as interpretation fields: the hotspots at or above the
-    significance share, the Monte Carlo method and interval, and the "what would change" cases."""
+    significance share, the Monte Carlo method and interval, and (unless ``cases`` is False:
+    they are computed on demand) the "what would change" cases."""
     result = outcome.result
     total = result.total_kgco2e
     shares: dict[str, float] = {}
@@ -331,12 +332,12 @@ def interpretation_suggestion(outcome, texts, significance_pct: float = SIGNIFIC
     if u is not None:
         suggestion["uncertainty_method"] = texts("details.auto_uncertainty_method", iterations=u.iterations)
         suggestion["uncertainty_result"] = texts("details.auto_uncertainty_result", low=format_number(round(u.low, 4)), high=format_number(round(u.high, 4)), unit=result.declared_unit)
-    cases = []
-    for alt in outcome.alternatives[:5]:
+    lines = []
+    for alt in outcome.alternatives[:5] if cases else []:
         what = texts("details.auto_grid", to=alt.to_id) if alt.kind == "grid" else texts("details.auto_swap", line=alt.line, before=alt.from_id, to=alt.to_id)
-        cases.append(f"{what}: {format_number(round(alt.total_kgco2e, 4))} kg CO2e ({alt.change_share:+.1%})" if alt.change_share is not None else what)
-    if cases:
-        suggestion["sensitivity"] = "\n".join(cases)
+        lines.append(f"{what}: {format_number(round(alt.total_kgco2e, 4))} kg CO2e ({alt.change_share:+.1%})" if alt.change_share is not None else what)
+    if lines:
+        suggestion["sensitivity"] = "\n".join(lines)
     return suggestion
 
 
