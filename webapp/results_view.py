@@ -109,9 +109,8 @@ def lines_table(outcome: Outcome, catalog: Catalog, t: Texts) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def lines_section(outcome: Outcome, catalog: Catalog, t: Texts, chart: bool = True) -> None:
-    if chart:
-        st.plotly_chart(charts.line_treemap(outcome.result, t.stage, line_name(catalog, t), t), width="stretch", key="chart.treemap")
+def lines_section(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
+    st.plotly_chart(charts.line_treemap(outcome.result, t.stage, line_name(catalog, t), t), width="stretch", key="chart.treemap")
     st.dataframe(
         lines_table(outcome, catalog, t),
         hide_index=True,
@@ -206,7 +205,7 @@ def findings_section(outcome: Outcome, t: Texts) -> None:
         st.markdown(f"- {escape_markdown(t.pick(reason.en, reason.zh))}")
     counts = evaluation.counts
     st.caption(t("findings.counts", passed=counts.get("pass", 0), failed=counts.get("fail", 0), evidence=counts.get("needs_evidence", 0), na=counts.get("not_applicable", 0)))
-    show_all = st.toggle(t("findings.show_na"), key="findings.show_na")
+    show_all = st.toggle(t("findings.show_na"), key=SHOW_NOT_APPLICABLE)
     rows = []
     verdicts = []
     for finding in sorted(evaluation.findings, key=lambda f: (VERDICT_ORDER.get(f.verdict.value, 9), SEVERITY_ORDER.get(f.severity.value, 9))):
@@ -279,9 +278,9 @@ def downloads_section(outcome: Outcome, form: StudyForm, engine, t: Texts) -> No
     )
     label = outcome.label
     more = st.columns(3)
-    if label is not None and label.svg:
-        more[0].download_button(t("downloads.label_svg"), label.svg, file_name=f"{name}-label.svg", mime="image/svg+xml", icon=":material/label:", key="dl.svg", on_click="ignore", width="stretch")
-    if label is not None and label.png:
+    if label is not None and label.drawable:  # both images drawn on the click (the QR code is most of it)
+        more[0].download_button(t("downloads.label_svg"), lambda: label.svg, file_name=f"{name}-label.svg", mime="image/svg+xml", icon=":material/label:", key="dl.svg", on_click="ignore", width="stretch")
+    if label is not None and label.drawable:
         more[1].download_button(t("downloads.label_png"), label.png, file_name=f"{name}-label.png", mime="image/png", icon=":material/image:", key="dl.png", on_click="ignore", width="stretch")
     after_gate = [stage for stage in POST_GATE_STAGES if stage in outcome.result.by_stage]
     if after_gate:  # PACT v3 is cradle-to-gate: the export refuses these results
@@ -298,30 +297,34 @@ def downloads_section(outcome: Outcome, form: StudyForm, engine, t: Texts) -> No
         )
 
 
+SHOW_NOT_APPLICABLE = "findings.show_na"  # the findings tab's toggle, kept while another tab is shown
+
+
 def results(outcome: Outcome, form: StudyForm, catalog: Catalog, engine, t: Texts, stale: bool) -> None:
+    """The results screen. Only the results tab shown is drawn: a hidden tab's charts and tables
+    are drawn by the browser all the same, and sent by the server on every rerun (a click on
+    another tab reruns and draws that one, webapp.widgets.tracked_tabs)."""
     if stale:
         st.info(t("results.stale"), icon=":material/refresh:")
     headline(outcome, catalog, t)
     labels = [t("tab.stages"), t("tab.lines"), t("tab.sankey"), t("tab.hotspots"), t("tab.quality"), t("tab.findings"), t("ready.tab"), t("tab.label")]
     tabs = widgets.tracked_tabs(RESULTS_TAB, RESULT_TABS, labels, t.language)
-    with tabs[0]:
-        stage_section(outcome, t)
-    with tabs[1]:
-        lines_section(outcome, catalog, t, chart=bool(tabs[1].open))
-    with tabs[2]:
-        if tabs[2].open:  # a chart in a hidden tab is drawn by the browser all the same: only when shown
-            st.plotly_chart(charts.supply_chain_sankey(outcome.result, t.stage, line_name(catalog, t), t), width="stretch", key="chart.sankey")
-    with tabs[3]:
-        hotspots_section(outcome, catalog, t)
-    with tabs[4]:
-        data_quality_section(outcome, catalog, t)
-    with tabs[5]:
-        findings_section(outcome, t)
-    with tabs[6]:
-        readiness_section(outcome, t)
-        details_view.focus_script()
-    with tabs[7]:
-        label_section(outcome, t)
+    sections = {
+        "stages": lambda: stage_section(outcome, t),
+        "lines": lambda: lines_section(outcome, catalog, t),
+        "sankey": lambda: st.plotly_chart(charts.supply_chain_sankey(outcome.result, t.stage, line_name(catalog, t), t), width="stretch", key="chart.sankey"),
+        "hotspots": lambda: hotspots_section(outcome, catalog, t),
+        "quality": lambda: data_quality_section(outcome, catalog, t),
+        "findings": lambda: findings_section(outcome, t),
+        "readiness": lambda: readiness_section(outcome, t),
+        "label": lambda: label_section(outcome, t),
+    }
+    widgets.keep(SHOW_NOT_APPLICABLE)
+    for tab, tab_id in zip(tabs, RESULT_TABS):
+        if tab.open:
+            with tab:
+                sections[tab_id]()
+    details_view.focus_script()
     st.divider()
     st.markdown(f"#### {t('downloads.title')}")
     downloads_section(outcome, form, engine, t)

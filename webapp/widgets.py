@@ -67,3 +67,13 @@ def tracked_tabs(key: str, ids: tuple[str, ...], labels: list[str], language: st
     state[widget] = labels[ids.index(current)]
     return st.tabs(labels, key=widget, on_change=_on_tab, args=(key, widget, ids, labels))
 
+
+
+def keep(*keys: str) -> None:
+    """Keep the value of widgets that a run may not draw (a results tab that is not shown):
+    Streamlit forgets the state of a widget left out of a run, and a value written back by the
+    script counts as the app's own."""
+    state = st.session_state
+    for key in keys:
+        if key in state:
+            state[key] = state[key]

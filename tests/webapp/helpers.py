@@ -64,3 +64,12 @@ def outcome(at: AppTest):
 
 def texts(elements) -> str:
     return "\n".join(str(e.value) for e in elements)
+
+
+def show_results(at: AppTest, tab: str) -> AppTest:
+    """Open a results tab (webapp.results_view.RESULT_TABS) as a click on it does: only the tab
+    shown is drawn."""
+    at.session_state["results.tab"] = tab
+    at.run()
+    assert not at.exception, at.exception
+    return at

@@ -11,7 +11,7 @@ import pytest
 from footprint.bom import bom_from_data
 from footprint.reports.numbers import significant
 
-from .helpers import bound, calculate, edit_grid, new_app, outcome, pick, texts
+from .helpers import bound, calculate, edit_grid, new_app, outcome, pick, show_results, texts
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -206,6 +206,7 @@ def test_findings_are_shown_with_pass_and_fail(engine):
     assert result.evaluation is not None and not result.evaluation.eligible
     verdicts = {f.verdict.value for f in result.evaluation.findings}
     assert {"pass", "fail"} <= verdicts
+    show_results(at, "findings")
     findings = next(df.value for df in at.dataframe if "Rule" in df.value.columns)
     assert set(findings["Result"]) >= {"pass", "fail"}
     assert list(findings["Result"]).index("fail") < list(findings["Result"]).index("pass")  # failures first
@@ -232,6 +233,7 @@ def test_example_study_is_eligible_with_green_certificates(engine):
         pytest.skip("example study no longer eligible today: " + "; ".join(r.en for r in result.evaluation.reasons))
     assert result.computation.basis == "market"
     assert result.result.total_kgco2e < result.computation.location.total_kgco2e
+    show_results(at, "findings")
     assert "Eligible for the GBA carbon footprint label" in texts(at.success)
     assert "label-qr" in result.label.svg.decode("utf-8") and "PREVIEW" not in result.label.svg.decode("utf-8")
 
@@ -243,6 +245,7 @@ def test_study_details_missing_are_listed_but_total_still_shown(engine):
     result = outcome(at)
     assert result.ok and result.evaluation is None
     assert any(i.field == "applicant.name" for i in result.study_issues)
+    show_results(at, "findings")
     assert "Complete the study details" in texts(at.warning)
 
 
@@ -285,8 +288,28 @@ def test_what_would_change_lists_lower_footprint_switches(engine):
         assert alt.total_kgco2e - alt.change_kgco2e == pytest.approx(result.result.total_kgco2e, rel=1e-12)
         if alt.kind == "grid":
             assert alt.total_kgco2e == pytest.approx(engine.calculate(lines, grid=alt.to_id).total_kgco2e, rel=1e-12)
+    show_results(at, "hotspots")
     table = next(df.value for df in at.dataframe if "Change" in df.value.columns)
     assert len(table) == len(result.alternatives)
+
+
+def test_only_the_results_tab_shown_is_drawn_and_the_findings_toggle_is_kept(engine):
+    """A hidden results tab is not drawn (nor sent to the browser); opening it draws it, and the
+    findings' "show not applicable" choice survives a visit to another tab."""
+    at = new_app("en")
+    at.button(key="btn.example").click().run()
+    calculate(at)
+    assert any("kg CO2e" in df.value.columns for df in at.dataframe)  # the stages table
+    assert not [df for df in at.dataframe if "Rule" in df.value.columns]
+    assert not [t for t in at.toggle if t.key == "findings.show_na"]
+    show_results(at, "findings")
+    shown = next(df.value for df in at.dataframe if "Rule" in df.value.columns)
+    assert "not applicable" not in set(shown["Result"])
+    at.toggle(key="findings.show_na").set_value(True).run()
+    show_results(show_results(at, "stages"), "findings")
+    assert at.toggle(key="findings.show_na").value is True
+    everything = next(df.value for df in at.dataframe if "Rule" in df.value.columns)
+    assert len(everything) == len(outcome(at).evaluation.findings) > len(shown)
 
 
 def test_traditional_chinese_shows_problems_and_names_in_traditional_characters():

@@ -10,7 +10,7 @@ import pytest
 from webapp.label_details import table_key
 from webapp.readiness import checklist
 
-from .helpers import bound, calculate, new_app, outcome, pick
+from .helpers import bound, calculate, new_app, outcome, pick, show_results
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -35,6 +35,7 @@ def test_new_study_becomes_eligible_through_the_checklist():
     assert first.evaluation is not None and not first.evaluation.eligible
     # what was computed went into the interpretation
     assert at.session_state["f.significant_lines"] and "Monte Carlo" in at.session_state["f.uncertainty_method"]
+    show_results(at, "readiness")
     buttons = [b for b in at.button if b.key and b.key.startswith("ready.go.")]
     assert buttons, "the readiness tab lists things to do"
     buttons[0].click().run()  # boundary (blocking): opens the details tab at its expander

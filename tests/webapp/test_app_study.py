@@ -20,7 +20,7 @@ from tests.study_fixtures import (
     market_study_data,
 )
 
-from .helpers import calculate, new_app, outcome, texts
+from .helpers import calculate, new_app, outcome, show_results, texts
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -58,10 +58,12 @@ def test_complete_study_is_eligible_and_shows_its_label():
     result = outcome(at)
     assert result.result.total_kgco2e == pytest.approx(LOCATION_TOTAL, rel=1e-9)
     assert result.evaluation.eligible, [r.en for r in result.evaluation.reasons]
+    show_results(at, "findings")
     assert "Eligible for the GBA carbon footprint label" in texts(at.success)
     assert result.label is not None and result.label.eligible
     svg = result.label.svg.decode("utf-8")
     assert "label-qr" in svg and "6.82" in svg  # rounded up to 3 significant figures
+    show_results(at, "label")
     assert any("data:image/svg+xml;base64," in str(m.value) for m in at.markdown)
     png = result.label.png()
     assert png.startswith(b"\x89PNG")

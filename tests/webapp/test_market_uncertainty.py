@@ -171,12 +171,12 @@ def test_report_says_location_only_when_the_simulation_was(study_engine, market_
 )
 def test_screen_says_the_interval_is_for_the_market_based_total(monkeypatch, language, interval, alternatives):
     from .helpers import calculate as press_calculate
-    from .helpers import new_app, texts
+    from .helpers import new_app, show_results, texts
     from .test_app_study import current, open_study
 
     monkeypatch.setenv("GBA_FOOTPRINT_DATASET", str(STUDY_DATASET))
     at = press_calculate(open_study(new_app(language), current(market_study_data())))
-    captions = texts(at.caption)
+    captions = texts(at.caption) + texts(show_results(at, "hotspots").caption)  # the interval, then the alternatives' note
     assert interval in captions
     assert alternatives in captions
     assert "location-based total" not in captions and "基于位置的结果" not in captions
