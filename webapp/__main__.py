@@ -15,9 +15,10 @@ APP = Path(__file__).resolve().parent.parent / "app.py"
 def main(argv: list[str] | None = None) -> None:
     from streamlit.web import cli
 
-    from .warmup import warm_up
+    from .warmup import freeze_heap, warm_up
 
     seconds = warm_up()
+    freeze_heap()
     logging.getLogger("webapp").warning("engine and example study ready in %.1f s", seconds)
     sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
     cli.main()

@@ -17,6 +17,7 @@ from footprint.dataset import STAGES
 
 from . import label_details as ld
 from .readiness import INPUT_TABS, Target
+from .session import REDRAW_PAGE
 from .session import field_key as k
 from .texts import Texts
 from .widgets import choice
@@ -38,6 +39,7 @@ def go_to(target: Target) -> None:
     """Button callback: switch to the field's tab, open its expander, remember what to focus."""
     state = st.session_state
     state[TABS_KEY] = target.tab
+    state[REDRAW_PAGE] = True  # pressed in the results, which rerun on their own: the form is drawn again
     if target.group:
         state[f"exp.{target.group}"] = True
     state[FOCUS_KEY] = target.field

@@ -159,6 +159,7 @@ def sidebar_top(t: Texts) -> str:
 
 
 def sidebar(engine, catalog: Catalog, t: Texts, form: StudyForm, study) -> None:
+    """The study part of the sidebar; ``study`` is the form's study (None: a draft is saved)."""
     with st.sidebar:
         st.markdown(f"### {t('sidebar.study')}")
         left, right = st.columns(2)
@@ -169,11 +170,12 @@ def sidebar(engine, catalog: Catalog, t: Texts, form: StudyForm, study) -> None:
             yes, no = st.columns(2)
             yes.button(t("sidebar.confirm_new_yes"), key="btn.new_confirm", on_click=_reset, args=(catalog,), type="primary", width="stretch")
             no.button(t("sidebar.confirm_new_no"), key="btn.new_cancel", on_click=_cancel_new, width="stretch")
-        data, kind = study_json(form, study)
+        kind = "study" if study is not None else "draft"
         name = safe_filename(form.product_name or form.product_name_zh or form.study_id)
+        box = session.latest(st.session_state)
         st.download_button(
             t("sidebar.save" if kind == "study" else "sidebar.save_draft"),
-            data,
+            lambda: saved_study(form, study, box.outcome),
             file_name=f"{name}.study.json",
             mime="application/json",
             key="dl.sidebar_study",
@@ -228,6 +230,7 @@ def input_tabs(t: Texts):
 def main() -> None:
     st.set_page_config(page_title="GBA 产品碳足迹 · Product Carbon Footprint", page_icon=":material/eco:", layout="wide")
     state = st.session_state
+    state.pop(session.REDRAW_PAGE, None)  # this run draws the whole page
     state.setdefault("lang", "zh-Hans")
     if "mode.from_address" not in state:  # a scanned label opens …/?mode=check&p=… (footprint.check_url)
         state["mode.from_address"] = st.query_params.get("mode")
@@ -255,12 +258,7 @@ def main() -> None:
     workspace_view.sidebar(engine, catalog, t, new_form(catalog))
     form = session.read_form(state)
     bom, _, live_issues = build_bom(form, engine.dataset)
-    previous = state.get("outcome")
-    if previous is not None and previous.study is not None and previous.fingerprint == fingerprint(form):
-        study = previous.study  # as calculated: with its declared results
-    else:
-        study = workspace.study_of(form, engine.dataset)[1] if bom is not None else None
-    sidebar(engine, catalog, t, form, study)
+    sidebar(engine, catalog, t, form, workspace.study_of(form, engine.dataset)[1] if bom is not None else None)
     t = Texts(state["lang"])
 
     st.title(t("title"))
@@ -280,20 +278,42 @@ def main() -> None:
     with tabs[4]:
         details_view.details_tab(catalog, t, bom)
 
-    form = session.read_form(state)
     st.divider()
+    calculate_and_results(engine, catalog)
+
+
+def saved_study(form: StudyForm, study, outcome) -> bytes:
+    """What "Save study" writes, made when it is clicked: the study as calculated (with its
+    declared results) when the last outcome is of this form, else the form's study or draft."""
+    if outcome is not None and outcome.study is not None and outcome.fingerprint == fingerprint(form):
+        study = outcome.study
+    return study_json(form, study)[0]
+
+
+@st.fragment
+def calculate_and_results(engine, catalog: Catalog) -> None:
+    """The Calculate button and the results, rerun on their own: pressing Calculate, a results
+    tab, the chart kind or the findings toggle neither reruns the form, its grids and the sidebar
+    on the server nor has the browser draw them again. The whole page is rerun when the press
+    changes the form: an interpretation filled in from the results, a readiness "Open" button."""
+    state = st.session_state
+    if state.pop(session.REDRAW_PAGE, False):  # only seen in a run of this part: main() drops it
+        st.rerun(scope="app")
+    t = Texts(state["lang"])
+    form = session.read_form(state)
     if st.button(t("calculate"), key="btn.calculate", type="primary", icon=":material/calculate:"):
         bar = st.progress(0.0, text=t("progress.start"))
 
         def progress(fraction: float, what: str) -> None:
             bar.progress(min(1.0, max(0.0, fraction)), text=t(f"progress.{what}"))
 
-        state["outcome"] = calculate(form, engine, progress=progress, language=t.language)
+        state[session.OUTCOME] = calculate(form, engine, progress=progress, language=t.language)
+        session.latest(state)  # for the sidebar's "Save study", not redrawn by this run
         bar.empty()
-        if state["outcome"].form_update:  # the interpretation it filled in goes into the form
-            state[details_view.PENDING_KEY] = state["outcome"].form_update
-            st.rerun()
-    outcome = state.get("outcome")
+        if state[session.OUTCOME].form_update:  # the interpretation it filled in goes into the form
+            state[details_view.PENDING_KEY] = state[session.OUTCOME].form_update
+            st.rerun(scope="app")
+    outcome = state.get(session.OUTCOME)
     if outcome is None:
         st.info(t("results.empty"), icon=":material/arrow_upward:")
         return

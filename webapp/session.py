@@ -12,7 +12,7 @@ Functions take the state mapping as an argument, so they are tested with a plain
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from .catalog import SECTIONS
@@ -30,6 +30,28 @@ SCALAR_FIELDS = tuple(f.name for f in fields(StudyForm) if f.name not in ("rows"
 
 State = MutableMapping[str, Any]
 PARKED_FORM = "form.parked"  # the form while a page without its widgets is shown (check, compare)
+OUTCOME = "outcome"  # the last press of Calculate (webapp.compute.Outcome)
+REDRAW_PAGE = "redraw.page"  # a press in the results that changes the form: rerun the whole page
+LATEST = "outcome.latest"
+
+
+@dataclass
+class Latest:
+    """The session's last outcome, for code that runs outside the script: a deferred download
+    makes its bytes on the click, in the server, where ``st.session_state`` is not available, so
+    it holds this box. Calculate reruns only the results, not the sidebar drawn before them, and
+    puts its outcome here too (webapp.main.calculate_and_results)."""
+
+    outcome: Any = None
+
+
+def latest(state: State) -> Latest:
+    """The session's box, holding the session's outcome as it is now."""
+    box = state.get(LATEST)
+    if box is None:
+        box = state[LATEST] = Latest()
+    box.outcome = state.get(OUTCOME)
+    return box
 
 
 def field_key(name: str) -> str:

@@ -9,6 +9,7 @@ loaded then, not on a visitor's first press of Calculate or PDF).
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 
@@ -29,3 +30,16 @@ def warm_up() -> float:
     if outcome.result is not None:
         integrations.report_pdf(outcome, engine, "zh-Hans", form.rule_set)
     return time.perf_counter() - started
+
+
+def freeze_heap() -> None:
+    """Leave what the warm-up built out of every later garbage collection.
+
+    Streamlit runs a full collection after each script run (``runner.postScriptGC``), and with
+    the engine, dataset, rule sets and libraries in memory it walked some 290,000 objects: about
+    0.14 s of every rerun, a press of Calculate included. These objects live as long as the
+    process, so after one last collection they are moved to the permanent generation
+    (:func:`gc.freeze`); the collection after a run then only walks what sessions made since.
+    """
+    gc.collect()
+    gc.freeze()

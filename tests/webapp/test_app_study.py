@@ -104,6 +104,33 @@ def test_certificates_entered_on_the_form(monkeypatch):
     assert certificate.retired_for == "Test Lighting Co., Ltd."  # the applicant, filled in by the form
 
 
+def test_save_study_in_the_sidebar_writes_the_results_as_calculated():
+    """Calculate reruns only the results, so the sidebar's "Save study" (drawn before) makes its
+    file when clicked, from the session's last outcome: the declared results once calculated,
+    none once the form has changed since."""
+    from webapp import session
+    from webapp.main import saved_study
+    from webapp.workspace import study_of
+
+    at = open_study(new_app("en"), current(lamp_study_data()))
+    box = at.session_state[session.LATEST]
+    form = session.read_form({key: at.session_state[key] for key in at.session_state})
+    assert box.outcome is None and json.loads(saved_study(form, study_of(form, outcome_dataset())[1], box.outcome))["declared"] is None
+    calculate(at)
+    assert box.outcome is outcome(at)
+    saved = json.loads(saved_study(form, None, box.outcome))
+    assert saved["declared"]["total_kgco2e"] == pytest.approx(LOCATION_TOTAL, rel=1e-9)
+    at.text_input(key="f.product_model").input("changed").run()
+    changed = session.read_form({key: at.session_state[key] for key in at.session_state})
+    assert json.loads(saved_study(changed, study_of(changed, outcome_dataset())[1], box.outcome))["declared"] is None
+
+
+def outcome_dataset():
+    from webapp import config
+
+    return config.engine_for(config.dataset_dir()).dataset
+
+
 def test_save_and_reopen_keeps_what_the_form_does_not_show():
     from webapp.downloads import study_json
 

@@ -72,6 +72,12 @@ def idle(page, timeout: float = 30_000) -> None:
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
 
 
+def show_results(page, name: str) -> None:
+    """Open a results tab: only the tab shown is drawn, by the rerun the click starts."""
+    page.get_by_role("tab", name=name, exact=True).click()
+    idle(page)
+
+
 def commit(page) -> None:
     page.keyboard.press("Tab")
     idle(page)
@@ -192,7 +198,7 @@ def visit_screens(page, shots: Shots, language: str, t: dict) -> None:
     metric.wait_for()
     shots.take(f"{language}-4-results", metric)
     for name, tab in (("5-supply-chain", t["sankey"]), ("6-findings", t["findings"]), ("7-label", t["label"])):
-        page.get_by_role("tab", name=tab, exact=True).click()
+        show_results(page, tab)
         shots.take(f"{language}-{name}", metric)
 
 
@@ -275,7 +281,7 @@ def test_enter_a_bom_see_total_and_label_download_study(server, tmp_path):
             expected = engine.calculate(bom).total_kgco2e
             assert shown_total == significant(expected, 4)
 
-            page.get_by_role("tab", name=EN["label"], exact=True).click()
+            show_results(page, EN["label"])
             label = page.locator("img[alt=label]")
             label.wait_for()
             assert label.is_visible()
@@ -318,7 +324,7 @@ def test_enter_a_bom_see_total_and_label_download_study(server, tmp_path):
 
 def open_item(page, what: str) -> None:
     """Press the Open button of one Label readiness item: the field's tab and expander open."""
-    page.get_by_role("tab", name="Label readiness", exact=True).click()
+    show_results(page, "Label readiness")
     item = page.get_by_test_id("stHorizontalBlock").filter(has_text=what).last  # its text and button columns
     item.get_by_role("button", name="Open", exact=True).click()
     idle(page)
@@ -415,7 +421,7 @@ def test_new_study_typed_appended_mapped_then_made_eligible_through_the_checklis
             # -- calculate: the checklist says what the label still needs
             page.get_by_role("button", name=EN["calculate"]).click()
             idle(page)
-            page.get_by_role("tab", name="Label readiness", exact=True).click()
+            show_results(page, "Label readiness")
             page.get_by_text("thing(s) to do before the label can be granted").wait_for()
             shots.take("en-9-readiness", page.get_by_test_id("stMetric").first)
             print(f"calculated {time.monotonic() - started:.1f}")
@@ -463,12 +469,12 @@ def test_new_study_typed_appended_mapped_then_made_eligible_through_the_checklis
             # -- calculate again: eligible
             page.get_by_role("button", name=EN["calculate"]).click()
             idle(page)
-            page.get_by_role("tab", name=EN["findings"], exact=True).click()
+            show_results(page, EN["findings"])
             page.get_by_text("Eligible for the GBA carbon footprint label").wait_for()
-            page.get_by_role("tab", name="Label readiness", exact=True).click()
+            show_results(page, "Label readiness")
             left = page.locator("[role=tabpanel]:visible")
             assert left.get_by_text("· blocking").count() == 0 and left.get_by_text("· major").count() == 0, left.inner_text()
-            page.get_by_role("tab", name=EN["label"], exact=True).click()
+            show_results(page, EN["label"])
             assert page.locator("img[alt=label]").is_visible()
             assert not page.get_by_text("Preview only").is_visible()
             print(f"eligible {time.monotonic() - started:.1f}")
