@@ -1,13 +1,20 @@
-"""Plotly figures of a footprint result: stages (bar / waterfall), lines (treemap), supply chain
-(Sankey). Pure functions of a :class:`footprint.results.FootprintResult` and the language.
+"""Figures of a footprint result: stages (bars in plain HTML; waterfall), lines (treemap), supply
+chain (Sankey), the last three plotly. Pure functions of a
+:class:`footprint.results.FootprintResult` and the language.
 
 Why here and not in footprint/: these are screen figures (plotly, interactive); the PDF report
 draws its own static charts. Values are the engine's per-line and per-stage numbers as given.
+
+Why the stage bars are HTML: they are the first chart of the results screen, drawn on every
+press of Calculate. As a plotly figure, the first press had the browser load and run plotly's
+4.7 MB library (over a second on a 2-core machine) and each later one redraw the figure; a few
+styled boxes are drawn at once. The charts behind a choice or another tab stay plotly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 
 import plotly.graph_objects as go
 
@@ -50,22 +57,41 @@ def _short(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def stage_bar(result, stage_name: Text, t: Text) -> go.Figure:
-    """Horizontal bars, one per stage, largest contribution on top."""
-    stages = sorted(_stages(result), key=lambda item: item[1])
-    figure = go.Figure(
-        go.Bar(
-            x=[value for _, value in stages],
-            y=[stage_name(stage) for stage, _ in stages],
-            orientation="h",
-            marker_color=[STAGE_COLOURS.get(stage, "#888") for stage, _ in stages],
-            text=[significant(value, 3) for _, value in stages],
-            textposition="auto",
-            hovertemplate="%{y}: %{x:,.4~r} kg CO2e<extra></extra>",
+def stage_bars(result, stage_name: Text, t: Text) -> str:
+    """The stages as a table of horizontal bars in HTML (``st.html``), largest on top: name, bar
+    from zero (a negative stage to the left of a zero line), kg CO2e (4 significant figures) and
+    share of the total; the exact value in each row's tooltip."""
+    stages = sorted(_stages(result), key=lambda item: -item[1])
+    total = result.total_kgco2e
+    low = min([0.0, *(value for _, value in stages)])
+    high = max([0.0, *(value for _, value in stages)])
+    span = (high - low) or 1.0
+    zero = -low / span * 100
+    row = "display:flex;align-items:center;gap:0.75rem;padding:0.25rem 0"
+    name, number = "flex:0 0 11rem", "flex:0 0 5rem;text-align:right;font-variant-numeric:tabular-nums"
+    rows = [
+        f'<div style="{row};font-size:0.85rem;opacity:0.7;border-bottom:1px solid rgba(128,128,128,0.3)">'
+        f'<span style="{name}">{escape(t("table.stage"))}</span><span style="flex:1"></span>'
+        f'<span style="{number}">kg CO2e</span><span style="{number}">{escape(t("table.share"))}</span></div>'
+    ]
+    for stage, value in stages:
+        left = zero + min(value, 0.0) / span * 100
+        axis = f'<span style="position:absolute;left:{zero:.3f}%;top:-0.25rem;bottom:-0.25rem;border-left:1px solid #999"></span>' if low < 0 else ""
+        rows.append(
+            f'<div title="{escape(f"{stage_name(stage)}: {significant(value, 4)} kg CO2e")}" style="{row}">'
+            f'<span style="{name}">{escape(stage_name(stage))}</span>'
+            f'<span style="flex:1;position:relative;height:1.5rem">{axis}'
+            f'<span style="position:absolute;left:{left:.3f}%;width:{abs(value) / span * 100:.3f}%;height:100%;'
+            f'background:{STAGE_COLOURS.get(stage, "#888")};border-radius:2px"></span></span>'
+            f'<span style="{number}">{significant(value, 4)}</span>'
+            f'<span style="{number}">{value / total if total else 0.0:.1%}</span></div>'
         )
+    return (
+        f'<figure role="img" aria-label="{escape(t("chart.by_stage"))}" style="margin:0.25rem 0 1rem;font-family:{FONT}">'
+        f'<figcaption style="font-size:1.05rem;margin-bottom:0.5rem">{escape(t("chart.by_stage"))}</figcaption>'
+        + "".join(rows)
+        + "</figure>"
     )
-    figure.update_layout(title=t("chart.by_stage"), xaxis_title=t("chart.kg_axis"))
-    return _layout(figure, height=max(260, 60 + 42 * len(stages)))
 
 
 def stage_waterfall(result, stage_name: Text, t: Text) -> go.Figure:

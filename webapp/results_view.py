@@ -71,10 +71,14 @@ def headline(outcome: Outcome, catalog: Catalog, t: Texts) -> None:
 
 
 def stage_section(outcome: Outcome, t: Texts) -> None:
+    """The stages: bars with their values and shares (HTML, drawn at once: the first thing a
+    press of Calculate shows), or the plotly waterfall with the same numbers as a table."""
     result = outcome.result
     kind = choice(st, "radio", t("chart.kind"), ("bar", "waterfall"), "chart.kind", t.language, horizontal=True, format_func=lambda v: t(f"chart.kind_{v}"), label_visibility="collapsed")
-    figure = charts.stage_bar(result, t.stage, t) if kind == "bar" else charts.stage_waterfall(result, t.stage, t)
-    st.plotly_chart(figure, width="stretch", key=f"chart.stages.{kind}")
+    if kind == "bar":
+        st.html(charts.stage_bars(result, t.stage, t))
+        return
+    st.plotly_chart(charts.stage_waterfall(result, t.stage, t), width="stretch", key="chart.stages.waterfall")
     total = result.total_kgco2e
     frame = pd.DataFrame(
         [

@@ -299,7 +299,7 @@ def test_only_the_results_tab_shown_is_drawn_and_the_findings_toggle_is_kept(eng
     at = new_app("en")
     at.button(key="btn.example").click().run()
     calculate(at)
-    assert any("kg CO2e" in df.value.columns for df in at.dataframe)  # the stages table
+    assert any("Contribution by life-cycle stage" in str(element.proto) for element in at.get("html"))  # the stage bars
     assert not [df for df in at.dataframe if "Rule" in df.value.columns]
     assert not [t for t in at.toggle if t.key == "findings.show_na"]
     show_results(at, "findings")

@@ -234,8 +234,8 @@ def test_charts_show_the_result(engine):
     )
     result = engine.calculate(bom)
     t = Texts("en")
-    bar = charts.stage_bar(result, t.stage, t)
-    assert sum(bar.data[0].x) == pytest.approx(result.total_kgco2e)
+    bars = charts.stage_bars(result, t.stage, t)
+    assert bars.index("Raw materials") < bars.index("Purchased parts")  # largest on top
     waterfall = charts.stage_waterfall(result, t.stage, t)
     assert waterfall.data[0].y[-1] == result.total_kgco2e
     sankey = charts.supply_chain_sankey(result, t.stage, lambda line: line.activity_id, t)
@@ -246,6 +246,27 @@ def test_charts_show_the_result(engine):
     assert into_product == pytest.approx(result.total_kgco2e)
     treemap = charts.line_treemap(result, t.stage, lambda line: line.activity_id, t)
     assert sum(treemap.data[0].values) == pytest.approx(result.total_kgco2e)
+
+
+def test_stage_bars_are_drawn_from_zero_with_their_values_and_shares():
+    """By hand: stages 3, 0.5 and -1 kg (total 2.5) on a scale from -1 to 3 (span 4): zero at
+    25 %; the 3 kg bar starts there and is 75 % wide, the -1 kg bar ends there (0 %, 25 % wide);
+    shares 120 %, 20 %, -40 %; names and the tooltip text escaped."""
+    from types import SimpleNamespace
+
+    from webapp import charts
+
+    result = SimpleNamespace(by_stage={"raw_materials": 3.0, "packaging": 0.5, "end_of_life": -1.0}, total_kgco2e=2.5)
+    names = {"raw_materials": "Raw <materials>", "packaging": "Packaging", "end_of_life": "End of life"}
+    html = charts.stage_bars(result, names.get, Texts("en"))
+    rows = html.split('<div title="')[1:]
+    assert [row.split(":")[0] for row in rows] == ["Raw &lt;materials&gt;", "Packaging", "End of life"]
+    assert "left:25.000%;width:75.000%" in rows[0] and "left:25.000%;width:12.500%" in rows[1] and "left:0.000%;width:25.000%" in rows[2]
+    assert all("border-left:1px solid #999" in row for row in rows)  # the zero line, as a stage is negative
+    assert [row.count(share) for row, share in zip(rows, (">120.0%<", ">20.0%<", ">-40.0%<"))] == [1, 1, 1]
+    assert ">3<" in rows[0] and ">-1<" in rows[2]  # kg CO2e, 4 significant figures
+    positive = charts.stage_bars(SimpleNamespace(by_stage={"packaging": 0.5}, total_kgco2e=0.5), names.get, Texts("en"))
+    assert "border-left" not in positive and "left:0.000%;width:100.000%" in positive
 
 
 def test_safe_filename():
