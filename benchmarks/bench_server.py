@@ -52,27 +52,38 @@ def _timed(action, wait) -> float:
     return time.perf_counter() - started
 
 
+# Every message the server sends over the app's websocket is time-stamped in the page (installed
+# before the app's own code runs): the last one of a run is its "script finished".
+HEAR_SERVER = """(() => {
+  window.__lastMessage = 0;
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (!this.__timed) {
+      this.__timed = true;
+      this.addEventListener('message', () => { window.__lastMessage = performance.now(); });
+    }
+    return send.call(this, data);
+  };
+})();"""
+
 # Press a button inside the page and time it with the page's own clock (no Playwright polling or
-# actionability checks inside the measured interval) until the screen has settled: the rerun the
-# press starts has finished and the browser has drawn what it sent. Charts and tables are drawn
-# after the script is done (plotly draws a figure some frames later, the first one after loading
-# its 4.7 MB library), so the end is the frame after the last change to the page (a DOM mutation
-# or a long task) once nothing has changed for QUIET_MS. The moment the script was done is
-# returned too. The quiet wait itself is not counted.
+# actionability checks inside the measured interval) until the screen has settled: the server has
+# sent everything the press made it send and the browser has drawn it. Charts and tables are
+# drawn after the script is done (plotly draws a figure some frames later), so the end is the
+# latest of: the last message from the server, the frame after the last change to the page (a
+# DOM mutation), the end of the last long task, the script state turning "notRunning"; taken once
+# the server has answered, the script is not running and nothing has changed for QUIET_MS (this
+# wait is not counted). A fast run may show no "running" state at all (the browser draws its
+# start and end in one frame), so the server's answer, not that state, says the press was heard.
+# "idle" is when the last message arrived (or the state turned "notRunning", if later).
 QUIET_MS = 1000
 PRESS_AND_TIME = """async ([label, quiet]) => {
   const app = document.querySelector('[data-testid=stApp]');
   const button = [...document.querySelectorAll('button')].find(b => b.innerText.includes(label));
-  let ran = false, lastDone = 0, lastPaint = 0, lastTask = 0;
-  const finished = new Promise(resolve => {
-    const observer = new MutationObserver(records => {
-      const state = app.getAttribute('data-test-script-state');
-      // a fast rerun may start and end between two callbacks: its start is then an old value
-      if (state === 'running' || records.some(record => record.oldValue === 'running')) ran = true;
-      if (ran && state === 'notRunning') { lastDone = performance.now(); resolve(); }  // a rerun it asked for: the last one
-    });
-    observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true});
-  });
+  const state = () => app.getAttribute('data-test-script-state');
+  let lastDone = 0, lastPaint = 0, lastTask = 0;
+  const states = new MutationObserver(() => { if (state() === 'notRunning') lastDone = performance.now(); });
+  states.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
   const changes = new MutationObserver(() => {
     requestAnimationFrame(() => setTimeout(() => { lastPaint = Math.max(lastPaint, performance.now()); }, 0));
   });
@@ -83,16 +94,18 @@ PRESS_AND_TIME = """async ([label, quiet]) => {
   tasks.observe({type: 'longtask'});
   const started = performance.now();
   button.click();
-  await finished;
-  await new Promise(resolve => requestAnimationFrame(() => setTimeout(resolve, 0)));
-  const firstIdle = performance.now();
-  const settledAt = () => Math.max(lastPaint, lastTask, firstIdle, lastDone);
-  while (performance.now() - settledAt() < quiet || app.getAttribute('data-test-script-state') !== 'notRunning') {
+  const heard = () => window.__lastMessage > started;
+  const settledAt = () => Math.max(lastPaint, lastTask, lastDone, window.__lastMessage);
+  while (!heard() || state() !== 'notRunning' || performance.now() - settledAt() < quiet) {
+    if (performance.now() - started > 120000) {
+      throw new Error(`no settled screen after pressing ${label}: answered ${heard()}, script state ${state()}`);
+    }
     await new Promise(resolve => setTimeout(resolve, 50));
   }
+  states.disconnect();
   changes.disconnect();
   tasks.disconnect();
-  return {settled: (settledAt() - started) / 1000, idle: (Math.max(firstIdle, lastDone) - started) / 1000};
+  return {settled: (settledAt() - started) / 1000, idle: (Math.max(lastDone, window.__lastMessage) - started) / 1000};
 }"""
 
 
@@ -112,6 +125,7 @@ def browser_timings(url: str, repeat: int, profile: Path) -> dict[str, float | l
             viewport={"width": 1440, "height": 1500}, accept_downloads=True,
         )
         try:
+            context.add_init_script(HEAR_SERVER)
             page = context.new_page()
             times["first page"] = _timed(lambda: page.goto(url), lambda: page.get_by_role("button", name="载入示例").wait_for(timeout=120_000))
             page.locator("[data-testid=stRadio] label").filter(has_text="English").click()
@@ -169,7 +183,7 @@ def main() -> None:
     env = dict(os.environ)
     env["GBA_FOOTPRINT_CACHE"] = tempfile.mkdtemp(prefix="gba-bench-server-")
     env["BRIGHTWAY2_DIR"] = tempfile.mkdtemp(prefix="gba-bench-bw-")
-    print(f"{'measure':34s} {'seconds':>10s}  {'target':>8s}  ratio")
+    print(f"{'measure':34s} {'seconds':>10s}  {'target':>8s}  ratio", flush=True)
     with live_server(env, timeout=300) as (url, start_seconds):
         print(row("server start (cold cache)", start_seconds, None))
         times = browser_timings(url, args.repeat, Path(tempfile.mkdtemp(prefix="gba-bench-profile-")))
