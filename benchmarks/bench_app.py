@@ -7,9 +7,10 @@ warm-up run so the engine, samplers and rule sets are loaded as in a running ser
 asserted):
 
 - calculate(): :func:`webapp.compute.calculate` on a complete study form with a 50-line BOM:
-  validation, engine recomputation under the rule set, declared results, the label rules, the
-  label SVG with its QR code, Monte Carlo (1,000 runs) and "what would change" scenarios; with
-  the time of each part;
+  validation, engine recomputation under the rule set, Monte Carlo (1,000 runs; the background
+  blocks kept from the warm-up run), declared results, the label rules and the label (its images
+  and the "what would change" scenarios are made when first read); with the time of each part,
+  the label SVG and the scenarios included;
 - click → result (AppTest): the same press of the button through Streamlit's AppTest, i.e. the
   whole script rerun that draws the result screen (metrics, charts, tables).
 """
