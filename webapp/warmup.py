@@ -3,8 +3,9 @@
 Streamlit runs ``app.py`` per browser session and has no start-up hook, so ``python -m webapp``
 does this before it starts the server in the same process: it builds the engine and catalogue
 into the ``st.cache_resource`` caches every session reads, then computes and renders the example
-study once (rule sets, Monte Carlo samplers, label with QR code and the PDF report's fonts are
-loaded then, not on a visitor's first press of Calculate or PDF).
+study once (rule sets, Monte Carlo samplers and the background blocks of the example's grid, the
+PDF report with its fonts and QR code are made then, not on a visitor's first press of Calculate
+or PDF). :func:`freeze_heap` then keeps all of it out of later garbage collections.
 """
 
 from __future__ import annotations

@@ -334,3 +334,20 @@ def test_charts_fold_cff_rows_into_their_lines_and_tables_name_them(study_engine
     assert sum(treemap.data[0].values) == pytest.approx(sum(line.kgco2e for line in drawn))
     catalog = Catalog(study_engine)
     assert catalog.line_names(rows[0], "en")[0] == rows[0].activity_name and "CFF" not in catalog.line_names(net[0], "en")[0]
+
+
+def test_the_warmed_up_heap_is_left_out_of_later_collections():
+    """After freeze_heap, what exists is in the permanent generation: a full collection (run by
+    Streamlit after every script run) no longer walks it."""
+    import gc
+
+    from webapp.warmup import freeze_heap
+
+    gc.collect()
+    tracked = len(gc.get_objects())  # what a full collection walks
+    try:
+        freeze_heap()
+        assert gc.get_freeze_count() >= 0.9 * tracked  # moved to the permanent generation
+        assert len(gc.get_objects()) < 0.1 * tracked  # no longer walked
+    finally:
+        gc.unfreeze()
