@@ -44,3 +44,21 @@ def gba_engine(gba_dataset):
     from footprint.engine import FootprintEngine
 
     return FootprintEngine(open_background(gba_dataset))
+
+
+@pytest.fixture
+def m2_panel_bom():
+    """A panel counted in m2 with its mass per unit, on the mini dataset: 2 m2 at 7.5 kg/m2 =
+    15 kg of METAL, and the same 15 kg carried 200 km = 3 tkm of TRUCK (engine and batch tests)."""
+    from footprint.bom import bom_from_data
+
+    return bom_from_data(
+        {
+            "product": "panel",
+            "declared_unit": {"quantity": 1, "unit": "kg"},
+            "lines": [
+                {"id": "S", "activity_id": "METAL", "amount": 2, "unit": "m2", "mass_kg_per_unit": 7.5, "stage": "raw_materials"},
+                {"id": "T", "activity_id": "TRUCK", "amount": 2, "unit": "m2", "mass_kg_per_unit": 7.5, "distance_km": 200, "stage": "inbound_transport"},
+            ],
+        }
+    )

@@ -109,21 +109,10 @@ def test_cached_conversion_matches_the_exact_converter(fields, activity_unit):
     assert plans.convert(line_model, activity_unit) == pytest.approx(expected, rel=1e-15)  # cached plan
 
 
-def test_a_line_in_m2_with_its_mass_per_unit_computes_as_in_the_engine(mini_engine):
+def test_a_line_in_m2_with_its_mass_per_unit_computes_as_in_the_engine(mini_engine, m2_panel_bom):
     """mass_kg_per_unit bridges m2 -> kg and carries the line (tkm) in the batch as in the engine:
     2 m2 at 7.5 kg/m2 = 15 kg of METAL, and 15 kg x 200 km = 3 tkm of TRUCK."""
-    from footprint.bom import bom_from_data
-
-    bom = bom_from_data(
-        {
-            "product": "panel",
-            "declared_unit": {"quantity": 1, "unit": "kg"},
-            "lines": [
-                {"id": "S", "activity_id": "METAL", "amount": 2, "unit": "m2", "mass_kg_per_unit": 7.5, "stage": "raw_materials"},
-                {"id": "T", "activity_id": "TRUCK", "amount": 2, "unit": "m2", "mass_kg_per_unit": 7.5, "distance_km": 200, "stage": "inbound_transport"},
-            ],
-        }
-    )
+    bom = m2_panel_bom
     result = batch_footprints(mini_engine, [bom])
     assert result.errors == {}
     expected = mini_engine.calculate(bom)

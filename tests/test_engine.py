@@ -211,18 +211,9 @@ def test_unknown_grid_is_refused(mini_engine):
         mini_engine.calculate(bom(), grid="GRID-Z")
 
 
-def test_a_line_in_square_metres_with_a_mass_per_unit_draws_a_per_kg_activity_and_can_be_carried(mini_engine):
+def test_a_line_in_square_metres_with_a_mass_per_unit_draws_a_per_kg_activity_and_can_be_carried(mini_engine, m2_panel_bom):
     """2 m2 of sheet at 7.5 kg/m2 = 15 kg of METAL; the same 15 kg carried 200 km = 0.015 t x 200 km = 3 tkm."""
-    bom = bom_from_data(
-        {
-            "product": "panel",
-            "declared_unit": {"quantity": 1, "unit": "kg"},
-            "lines": [
-                {"id": "S", "activity_id": "METAL", "amount": 2, "unit": "m2", "mass_kg_per_unit": 7.5, "stage": "raw_materials"},
-                {"id": "T", "activity_id": "TRUCK", "amount": 2, "unit": "m2", "mass_kg_per_unit": 7.5, "distance_km": 200, "stage": "inbound_transport"},
-            ],
-        }
-    )
+    bom = m2_panel_bom
     result = mini_engine.calculate(bom)
     by_path = {line.path: line for line in result.lines}
     assert by_path["S"].activity_amount == pytest.approx(15.0, rel=1e-12)
