@@ -56,8 +56,8 @@ def _problems(error: InputError) -> list[tuple[str | None, str, str]]:
 def _found(state, origin: str, name: str, footprints: list, more: bool = False) -> None:
     state[FOUND] = {"origin": origin, "name": name, "footprints": footprints, "more": more}
     state[CHOSEN] = 0
-    state.pop(REPORT, None)
-    state.pop(LINE_REPORT, None)
+    for key in (REPORT, LINE_REPORT, ADDED):
+        state.pop(key, None)
 
 
 def _read_file() -> None:
@@ -109,10 +109,11 @@ def _add(dataset) -> None:
     )
     if added is None:  # everything typed stays in the fields
         state[LINE_REPORT] = [(i.field, i.value, i.message, i.message_zh) for i in problems]
+        state.pop(ADDED, None)
         return
     session.set_rows(state, "materials", added.rows["materials"])
     state[SUPPLIERS] = added.suppliers
-    state[ADDED] = added.rows["materials"][-1]["id"]
+    state[ADDED] = (form.study_id, added.rows["materials"][-1]["id"])
     state.pop(LINE_REPORT, None)
     state[LINE_ID] = ""
     state[AMOUNT] = ""
@@ -121,6 +122,7 @@ def _add(dataset) -> None:
 def _remove(activity_id: str) -> None:
     state = st.session_state
     state[SUPPLIERS] = remove_supplier(session.read_form(state), activity_id).suppliers
+    state.pop(ADDED, None)
 
 
 # ------------------------------------------------------------------------------ drawing
@@ -261,10 +263,13 @@ def _chooser(t: Texts, dataset) -> None:
 
 def _imported(t: Texts, issues) -> None:
     state = st.session_state
-    added = state.pop(ADDED, None)
-    if added:
-        st.success(t("pact.added", line=escape_markdown(added)), icon=":material/check_circle:")
     form = session.read_form(state)
+    study_id, added = state.get(ADDED) or ("", "")
+    # The confirmation stays until the next action in this panel (a rerun started elsewhere, such
+    # as a grid edit, must not take it away before it is read), and only while that line exists
+    # in the same study.
+    if added and study_id == form.study_id and any(row.get("id") == added for row in form.rows.get("materials", [])):
+        st.success(t("pact.added", line=escape_markdown(added)), icon=":material/check_circle:")
     if not form.suppliers:
         return
     st.markdown(f"**{t('pact.imported')}**")

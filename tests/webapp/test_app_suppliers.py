@@ -180,3 +180,25 @@ def test_deprecated_malformed_and_mistyped_entries_are_refused_in_both_languages
     _upload(at, coating(status="Deprecated"), "old.json")
     assert "已被弃用" in texts(at.error)
     assert at.session_state["base.materials"] == []  # nothing was added by any refusal
+
+
+def test_the_added_confirmation_outlives_other_reruns_and_goes_with_the_next_panel_action():
+    """"Line S1 added" is not taken away by a rerun started elsewhere (a Calculate here; in a
+    browser, any grid edit); it goes when the panel is used again, or when another study without
+    that line is shown."""
+    at, _ = _example("en")
+    _upload(at, COATING)
+    _add(at, "50", unit="g")
+    assert "Line S1 added" in texts(at.success)
+    calculate(at)
+    at.run()
+    assert "Line S1 added" in texts(at.success)
+    _upload(at, COATING, name="again.pact.json")
+    assert "Line S1 added" not in texts(at.success)
+
+    _add(at, "20", unit="g")
+    assert "Line S2 added" in texts(at.success)
+    saved = at.session_state["base.materials"]
+    at.button(key="btn.example").click().run()
+    assert not any(row["id"] == "S2" for row in at.session_state["base.materials"]) and len(saved) > len(at.session_state["base.materials"])
+    assert "Line S2 added" not in texts(at.success)

@@ -78,6 +78,16 @@ def show_results(page, name: str) -> None:
     idle(page)
 
 
+def shows(part, text: str, timeout: float = 10_000) -> None:
+    """Wait for ``text`` in ``part``; if it never comes, fail with what ``part`` shows instead."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        part.get_by_text(text).first.wait_for(timeout=timeout)
+    except PlaywrightTimeout:
+        raise AssertionError(f"{text!r} not shown; shown instead:\n{part.first.inner_text()}") from None
+
+
 def commit(page) -> None:
     page.keyboard.press("Tab")
     idle(page)
@@ -405,15 +415,15 @@ def test_new_study_typed_appended_mapped_then_made_eligible_through_the_checklis
             assert page.get_by_role("radio", name="Append to the lines").is_checked()
             uploader.set_input_files(str(second))
             idle(page)
-            page.get_by_text("Added 2 lines from second.csv after the 2 lines").wait_for(timeout=10_000)
+            shows(page, "Added 2 lines from second.csv after the 2 lines")
             assert page.get_by_role("tab", name=EN["materials"]).get_attribute("aria-selected") == "true"  # still on the tab
             uploader.set_input_files(str(erp))
             idle(page)
-            page.get_by_text("is not in the BOM layout").wait_for(timeout=10_000)
+            shows(page, "is not in the BOM layout")
             assert page.get_by_text("check each one").is_visible()
             page.get_by_role("button", name="Add the lines").click()  # the suggested activities, as they are
             idle(page)
-            page.get_by_text("Added 2 lines from erp.csv after the 4 lines").wait_for(timeout=10_000)
+            shows(page, "Added 2 lines from erp.csv after the 4 lines")
             assert page.get_by_role("tab", name=EN["materials"]).get_attribute("aria-selected") == "true"
             assert grid_rows(page.locator("[data-testid=stDataFrame]:visible").first) - 1 == 5  # and the "add row" row
             print(f"entered {time.monotonic() - started:.1f}")
@@ -527,12 +537,12 @@ def test_a_supplier_pact_file_becomes_a_line_of_the_example(server, tmp_path):
             panel.get_by_text("Supplier footprint (PACT)").first.click()
             panel.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(supplier))
             idle(page)
-            panel.get_by_text("6 kg CO2e per kg").wait_for(timeout=10_000)
+            shows(panel, "6 kg CO2e per kg")
             panel.get_by_role("textbox", name="Amount per declared unit").fill("0.05")
             commit(page)
             panel.get_by_role("button", name="Add as BOM line").click()
             idle(page)
-            panel.get_by_text("Line S1 added to the materials grid").wait_for(timeout=10_000)
+            shows(panel, "Line S1 added to the materials grid")
             page.get_by_role("button", name=EN["calculate"]).click()
             idle(page)
             shown = page.locator("[data-testid=stMetricValue]").first.inner_text()
