@@ -8,6 +8,7 @@ timestamps inside the result).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 
 
@@ -35,6 +36,21 @@ class LineResult:
     @property
     def is_cff(self) -> bool:
         return self.cff is not None
+
+    @property
+    def parent(self) -> str:
+        """The path of the line this one is entered per ("" for a top line: per declared unit)."""
+        return self.path.rpartition("/")[0]
+
+    @property
+    def entered_per_declared_unit(self) -> bool:
+        """Whether the amount as entered is the amount per declared unit the kg CO2e is for.
+
+        Not so under a parent line (a part per pack, with the declared unit a kWh of the pack),
+        in another unit of the same kind (g of a per-kg activity), or for freight entered as a
+        mass carried over a distance (computed in t*km): tables then show both amounts.
+        """
+        return self.unit == self.activity_unit and math.isclose(self.amount, self.activity_amount, rel_tol=1e-9)
 
     def to_dict(self) -> dict:
         data = asdict(self)

@@ -243,6 +243,16 @@ def test_committed_reports_hold_what_the_command_writes(capsys, tmp_path, study,
     assert extract_text((tmp_path / pdf).read_bytes()) == extract_text((REPORTS / pdf).read_bytes())
 
 
+@pytest.mark.parametrize(("pdf", "cells", "board"), [("lfp-pack-report-en.pdf", "1kWh(5.12kWhperPACK)", "0.07422kg(0.38kgperPACK)"), ("lfp-pack-report-zh.pdf", "1kWh（每PACK5.12kWh）", "0.07422kg（每PACK0.38kg）")])
+def test_report_lines_show_the_amount_per_kwh_their_kg_co2e_is_for(pdf, cells, board):
+    """The lines are entered per pack; the results are per kWh of rated energy: the report shows
+    the amount per declared unit (5.12 kWh of cells / 5.12 = 1 kWh; 0.38 kg of BMS / 5.12 =
+    0.07421875 kg, 4 significant figures) with the amount as entered beneath it."""
+    require_tool("pdftotext")
+    text = extract_text((REPORTS / pdf).read_bytes())
+    assert cells in text and board in text
+
+
 def test_the_label_study_exports_to_pact_and_the_declaration_study_is_refused(capsys, tmp_path):
     """Why two studies: PACT v3 carries cradle-to-gate footprints only."""
     assert main(["export", str(DECLARATION_STUDY), "--format", "pact", "-o", str(tmp_path / "pact.json")]) == 2

@@ -95,6 +95,17 @@ def stage_section(outcome: Outcome, t: Texts) -> None:
     )
 
 
+def _amounts(line, t: Texts) -> dict[str, str]:
+    """As entered (per its parent line, if any), and per declared unit, which the kg CO2e is for."""
+    if line.is_cff:  # a CFF row has no amount of its own
+        return {t("table.amount"): "–", t("table.per_declared_unit"): "–"}
+    entered = f"{fmt(line.amount)} {t.unit(line.unit)}"
+    return {
+        t("table.amount"): f"{entered} · {t('table.per_parent', parent=line.parent)}" if line.parent else entered,
+        t("table.per_declared_unit"): f"{fmt(line.activity_amount)} {t.unit(line.activity_unit)}",
+    }
+
+
 def lines_table(outcome: Outcome, catalog: Catalog, t: Texts) -> pd.DataFrame:
     rows = []
     for line in outcome.result.lines:
@@ -104,7 +115,7 @@ def lines_table(outcome: Outcome, catalog: Catalog, t: Texts) -> pd.DataFrame:
                 t("table.name"): catalog.line_names(line, t.language)[0],
                 t("table.other_name"): catalog.line_names(line, t.language)[1],
                 t("table.stage"): t.stage(line.stage),
-                t("table.amount"): f"{fmt(line.amount)} {line.unit}",
+                **_amounts(line, t),
                 t("table.data_type"): t(f"data_type.{line.data_type}"),
                 "kg CO2e": line.kgco2e,
                 t("table.share"): line.share,

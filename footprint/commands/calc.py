@@ -59,12 +59,20 @@ def render_table(result) -> str:
         "",
     ]
     lines = format_table(
-        ["line", "activity", "stage", "amount", "kg CO2e", "share"],
+        ["line", "activity", "stage", "amount entered", "per declared unit", "kg CO2e", "share"],
         [
-            [l.path, l.activity_id, l.stage, f"{fmt_number(l.amount)} {l.unit}", fmt_number(l.kgco2e), f"{l.share:.1%}"]
+            [
+                l.path,
+                l.activity_id,
+                l.stage,
+                "-" if l.is_cff else f"{fmt_number(l.amount)} {l.unit}",
+                "-" if l.is_cff else f"{fmt_number(l.activity_amount)} {l.activity_unit}",
+                fmt_number(l.kgco2e),
+                f"{l.share:.1%}",
+            ]
             for l in result.lines
         ],
-        align_right={3, 4, 5},
+        align_right={3, 4, 5, 6},
     )
     stages = format_table(
         ["stage", "kg CO2e", "share"],

@@ -464,6 +464,19 @@ def _electricity(w: _Writer) -> list[Block]:
     return blocks
 
 
+def _amount_cell(w: _Writer, line: Any) -> str:
+    """The amount the line's kg CO2e is for (per declared unit), then as entered when that differs."""
+    if line.is_cff:
+        return "–"
+    computed = f"{significant(line.activity_amount, 4)} {line.activity_unit}"
+    if line.entered_per_declared_unit:
+        return computed
+    entered = f"{significant(line.amount, 4)} {line.unit}"
+    if line.parent:
+        return computed + "\n" + w.t("report.results.entered_per", amount=entered, parent=line.parent)
+    return computed + "\n" + w.t("report.results.entered", amount=entered)
+
+
 def _results(w: _Writer) -> list[Block]:
     result = w.result
     stage_rows = tuple((w.stage(s), w.kg(v), w.share(v)) for s, v in _ordered_stages(result.by_stage))
@@ -488,7 +501,7 @@ def _results(w: _Writer) -> list[Block]:
             line.path,
             w.bilingual(line.activity_name, line.activity_name_zh) if line.is_cff else w.activity_name(line.activity_id, line.activity_name, line.activity_name_zh),
             w.stage(line.stage),
-            "–" if line.is_cff else f"{significant(line.amount, 4)} {line.unit}",
+            _amount_cell(w, line),
             w.t(f"report.data_type.{line.data_type}") if line.data_type in ("primary", "secondary") else line.data_type,
             w.kg(line.kgco2e),
             w.share(line.kgco2e),
@@ -510,7 +523,7 @@ def _results(w: _Writer) -> list[Block]:
                 w.t("report.results.col_share"),
             ),
             tuple(line_rows),
-            (1.8, 4.0, 2.1, 1.5, 1.4, 1.4, 1.2),
+            (1.8, 3.4, 2.0, 2.2, 1.3, 1.4, 1.2),
             ("L", "L", "L", "R", "C", "R", "R"),
             ("", w.t("report.results.total"), "", "", "", w.kg(w.total), percent(1.0) if w.total else "–"),
             font_size=7.5,

@@ -49,6 +49,27 @@ def test_table_output(capsys):
     assert "Total:" in out and "kg CO2e per declared unit" in out and "DRV/DRV-PCBA" in out
 
 
+def test_table_shows_each_amount_as_entered_and_per_declared_unit(capsys, tmp_path):
+    """Hand check: 2 drivers per lamp of 11 g of board each are 0.022 kg of board per lamp; 500 kg
+    carried 100 km are 50 t*km."""
+    bom = tmp_path / "nested.csv"
+    bom.write_text(
+        "# product: nested\n# declared_unit: 1 piece\n# mass_kg_per_piece: 0.5\n"
+        "id,parent,activity_id,amount,unit,stage,distance_km\n"
+        "DRV,,,2,piece,purchased_parts,\n"
+        "PCBA,DRV,PCBA-AVG,11,g,purchased_parts,\n"
+        "T,,FRT-TRK-HEAVY-DIESEL-CN,500,kg,inbound_transport,100\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "calc", str(bom))
+    assert code == 0, err
+    assert "amount entered" in out and "per declared unit" in out
+    (board,) = [row for row in out.splitlines() if row.startswith("DRV/PCBA ")]
+    assert "11 g" in board and "0.022 kg" in board
+    (truck,) = [row for row in out.splitlines() if row.startswith("T ")]
+    assert "500 kg" in truck and "50 tkm" in truck
+
+
 def test_same_input_same_bytes(capsys):
     first = run(capsys, "calc", str(LAMP), "--format", "json")[1]
     assert run(capsys, "calc", str(LAMP), "--format", "json")[1] == first

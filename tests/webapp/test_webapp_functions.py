@@ -214,6 +214,23 @@ def test_downloads_of_an_outcome_carry_the_engine_numbers(engine, catalog):
     assert outcome.report_input is not None  # prepared once, shared by the three downloads
 
 
+def test_line_table_shows_amounts_as_entered_and_per_declared_unit(engine, catalog):
+    """The example lamp's driver board is entered as 11 g per driver (DRV, 1 piece per lamp):
+    0.011 kg per lamp is what its kg CO2e is for. A line at the top is entered per lamp."""
+    from webapp.compute import calculate
+    from webapp.main import example_form
+    from webapp.results_view import lines_table
+
+    outcome = calculate(example_form(catalog), engine, uncertainty=False)
+    for language, entered, per_unit in (("en", "Amount", "Per declared unit"), ("zh-Hans", "数量", "每声明单位")):
+        table = lines_table(outcome, catalog, Texts(language)).set_index("Line" if language == "en" else "清单行")
+        board = table.loc["DRV/DRV-PCBA"]
+        assert board[entered] == ("11 g · per DRV" if language == "en" else "11 g · 每 DRV") and board[per_unit] == "0.011 kg"
+    top = next(line for line in outcome.result.lines if not line.parent)
+    row = lines_table(outcome, catalog, Texts("en")).set_index("Line").loc[top.path]
+    assert "per" not in row["Amount"] and row["Amount"].split()[1] == top.unit
+
+
 def test_template_xlsx_with_the_dataset_activity_list(engine):
     data = template_xlsx(engine)
     assert [line.id for line in read_bom(data, "template.xlsx").lines] == ["AL", "PP", "ELEC", "BOX", "TRUCK"]
