@@ -221,11 +221,18 @@ def simulate_block(plan: SimulationPlan, block: int) -> tuple[np.ndarray, ...]:
             if foreground.cff_sampled is None:
                 cff = scores[sampler_index][:, foreground.cff_activities] @ foreground.cff_weights.T
             else:
-                uniforms = np.column_stack([_generator(plan.seed, _CFF_STREAM, block, *words.tolist()).random(size) for words in foreground.cff_words])
-                cff = foreground.cff_sampled.samples(scores[sampler_index], foreground.cff_sampled.values(uniforms))
+                cff = foreground.cff_sampled.samples(scores[sampler_index], cff_parameter_values(foreground, plan.seed, block, size))
             sampled = np.concatenate([sampled, cff * factors[:, foreground.cff_parent]], axis=1)
         results.append(sampled)
     return tuple(results)
+
+
+def cff_parameter_values(foreground: Foreground, seed: int, block: int, size: int) -> np.ndarray:
+    """The drawn CFF parameters of one block, (size x parameters + 1) as
+    :meth:`footprint.cff_sampling.CompiledRows.samples` takes them: one stream per parameter key,
+    so a parameter shared by two variants gets the same numbers in both."""
+    uniforms = np.column_stack([_generator(seed, _CFF_STREAM, block, *words.tolist()).random(size) for words in foreground.cff_words])
+    return foreground.cff_sampled.values(uniforms)
 
 
 def background_scores(sampler: BackgroundSampler, seed: int, block: int, draws: np.ndarray) -> np.ndarray:
