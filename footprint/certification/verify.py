@@ -283,8 +283,8 @@ def _cff_findings(info: dict | None, study_declares_results: bool) -> list[Findi
             Finding(
                 "cff_parameters_not_named",
                 "blocking",
-                text("cert.verify.cff_parameters_not_named", "en", used=info["used"]["file"], used_sha=_short(info["used"]["sha256"])),
-                text("cert.verify.cff_parameters_not_named", "zh-Hans", used=info["used"]["file"], used_sha=_short(info["used"]["sha256"])),
+                text("cert.verify.cff_parameters_not_named", "en", used_file=info["used"]["file"], used_sha=_short(info["used"]["sha256"])),
+                text("cert.verify.cff_parameters_not_named", "zh-Hans", used_file=info["used"]["file"], used_sha=_short(info["used"]["sha256"])),
                 field="declared.cff_parameters",
             )
         ]
