@@ -40,189 +40,25 @@ file's sha256.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy.sparse.linalg as spla
-import yaml
 
 from .bom import CFF, CffLineParameters, Stage
+from .cff_parameters import WASTE_CATEGORY, CffParameters, Material, Parameter, Uncertainty, load_cff_parameters, parameters_path  # noqa: F401 (the engine's entry points)
+from .cff_sampling import Poly, add, constant, multiply, parameter_key, scale, symbol
 from .demand import LineDemand
 from .errors import DatasetError, InputError, RowIssue
 
-FORMAT = "gba-cff-parameters/1"
-PARAMETER_TAGS = ("F", "E")
 MATERIAL_PART = "material"
 END_OF_LIFE_PART = "end_of_life"
 ROW_SUFFIX = {MATERIAL_PART: "cff-material", END_OF_LIFE_PART: "cff-end-of-life"}
-WASTE_CATEGORY = "waste_treatment"
 PART_NAMES = {
     MATERIAL_PART: ("Circular Footprint Formula, material part (recycled content)", "循环足迹公式：材料部分（再生含量）"),
     END_OF_LIFE_PART: ("Circular Footprint Formula, end-of-life part (recycling)", "循环足迹公式：寿命末期部分（回收）"),
 }
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """One default of the parameter file: a share, or None when no value was found."""
-
-    value: float | None
-    tag: str = ""
-    source: str = ""
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Material:
-    """A material the CFF can be computed for: its virgin and recycled routes in the dataset."""
-
-    id: str
-    name_en: str
-    name_zh: str
-    primary_activity: str
-    recycled_activity: str
-    A: Parameter
-    Qsin_Qp: Parameter
-    Qsout_Qp: Parameter
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class CffParameters:
-    dataset_id: str
-    file: str
-    sha256: str
-    materials: tuple[Material, ...]
-    recycling_routes: dict[str, str | None]
-    sources: dict[str, dict]
-
-    def material(self, material_id: str | None) -> Material | None:
-        return next((m for m in self.materials if m.id == material_id), None)
-
-    def material_of_activity(self, activity_id: str) -> Material | None:
-        return next((m for m in self.materials if activity_id in (m.primary_activity, m.recycled_activity)), None)
-
-    def describe(self) -> dict:
-        return {"file": self.file, "sha256": self.sha256}
-
-
-def parameters_path(dataset) -> Path:
-    """``<datasets root>/cff/<dataset id>.yaml``: next to the dataset folder, outside its hash."""
-    return Path(dataset.path).parent / "cff" / f"{dataset.id}.yaml"
-
-
-def load_cff_parameters(dataset, path: Path | str | None = None) -> CffParameters:
-    """Read and check the parameter file of ``dataset``; a DatasetError lists every problem."""
-    path = Path(path) if path is not None else parameters_path(dataset)
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        raise DatasetError(
-            f"{path}: no CFF parameter file for dataset {dataset.id} {dataset.version}; a study naming "
-            "method.recycling_approach CFF needs one (format: datasets/README.md, \"CFF parameters\")"
-        ) from None
-    return _parse(raw, str(path), dataset.id, dataset.sha256, _activity_facts(dataset))
-
-
-def _activity_facts(dataset) -> tuple[tuple[str, str, str], ...]:
-    return tuple((a.id, a.unit, a.category) for a in dataset.activities)
-
-
-@lru_cache(maxsize=8)
-def _parse(raw: bytes, where: str, dataset_id: str, dataset_sha256: str, facts: tuple[tuple[str, str, str], ...]) -> CffParameters:
-    activities = {id_: (unit, category) for id_, unit, category in facts}
-    problems: list[str] = []
-    try:
-        data = yaml.safe_load(raw) or {}
-    except yaml.YAMLError as error:
-        raise DatasetError(f"{where}: not valid YAML ({error})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise DatasetError(f"{where}: format must be {FORMAT!r}")
-    if str(data.get("dataset")) != dataset_id:
-        problems.append(f"dataset is {data.get('dataset')!r}, the file is read for dataset {dataset_id!r}")
-    sources = data.get("sources") or {}
-    if not isinstance(sources, dict):
-        problems.append("sources must be a mapping of source id to citation")
-        sources = {}
-    materials = [_material(entry, i, activities, set(sources), problems) for i, entry in enumerate(data.get("materials") or [], start=1)]
-    materials = [m for m in materials if m is not None]
-    ids = [m.id for m in materials]
-    problems += [f"material {i!r} is listed more than once" for i in sorted({i for i in ids if ids.count(i) > 1})]
-    used = [a for m in materials for a in (m.primary_activity, m.recycled_activity)]
-    problems += [f"activity {a} belongs to more than one material" for a in sorted({a for a in used if used.count(a) > 1})]
-    routes = data.get("recycling_routes") or {}
-    if not isinstance(routes, dict):
-        problems.append("recycling_routes must map waste-treatment activity ids to a default material (or null)")
-        routes = {}
-    for activity_id, material_id in routes.items():
-        unit, category = activities.get(activity_id, (None, None))
-        if unit is None:
-            problems.append(f"recycling route {activity_id}: not an activity of dataset {dataset_id}")
-        elif category != WASTE_CATEGORY or unit != "kg":
-            problems.append(f"recycling route {activity_id}: must be a {WASTE_CATEGORY} activity in kg (is {category} in {unit})")
-        if material_id is not None and material_id not in ids:
-            problems.append(f"recycling route {activity_id}: unknown default material {material_id!r}")
-    if problems:
-        raise DatasetError(f"{where}: " + "; ".join(problems))
-    return CffParameters(
-        dataset_id=dataset_id,
-        file=Path(where).name,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        materials=tuple(materials),
-        recycling_routes={str(k): (None if v is None else str(v)) for k, v in routes.items()},
-        sources={str(k): dict(v) if isinstance(v, dict) else {"citation": str(v)} for k, v in sources.items()},
-    )
-
-
-def _material(entry: Any, position: int, activities: dict, sources: set, problems: list[str]) -> Material | None:
-    if not isinstance(entry, dict) or not entry.get("id"):
-        problems.append(f"material #{position}: needs an id")
-        return None
-    where = f"material {entry['id']}"
-    for key in ("primary_activity", "recycled_activity"):
-        activity_id = entry.get(key)
-        unit, _ = activities.get(activity_id, (None, None))
-        if unit is None:
-            problems.append(f"{where}: {key} {activity_id!r} is not an activity of the dataset")
-        elif unit != "kg":
-            problems.append(f"{where}: {key} {activity_id} must be in kg (is in {unit})")
-    if entry.get("primary_activity") == entry.get("recycled_activity"):
-        problems.append(f"{where}: primary_activity and recycled_activity must differ")
-    name = entry.get("name") or {}
-    return Material(
-        id=str(entry["id"]),
-        name_en=str(name.get("en", entry["id"])),
-        name_zh=str(name.get("zh", entry["id"])),
-        primary_activity=str(entry.get("primary_activity")),
-        recycled_activity=str(entry.get("recycled_activity")),
-        A=_parameter(entry.get("A"), f"{where}: A", sources, problems),
-        Qsin_Qp=_parameter(entry.get("Qsin_Qp"), f"{where}: Qsin_Qp", sources, problems),
-        Qsout_Qp=_parameter(entry.get("Qsout_Qp"), f"{where}: Qsout_Qp", sources, problems),
-        note=str(entry.get("note", "")),
-    )
-
-
-def _parameter(entry: Any, where: str, sources: set, problems: list[str]) -> Parameter:
-    if entry is None:
-        return Parameter(None)
-    if not isinstance(entry, dict) or "value" not in entry:
-        problems.append(f"{where}: give {{value: ..., tag: ..., source: ...}} (value null when not found)")
-        return Parameter(None)
-    value, tag, source = entry.get("value"), str(entry.get("tag", "")), str(entry.get("source", ""))
-    if value is None:
-        return Parameter(None, note=str(entry.get("note", "")))
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
-        problems.append(f"{where}: value must be a share from 0 to 1, not {value!r}")
-        return Parameter(None)
-    if tag not in PARAMETER_TAGS:
-        problems.append(f"{where}: tag must be one of {', '.join(PARAMETER_TAGS)} (F found, E estimate)")
-    if source not in sources:
-        problems.append(f"{where}: source {source!r} is not listed under sources")
-    return Parameter(float(value), tag, source, str(entry.get("note", "")))
 
 
 # ---------------------------------------------------------------------- rows of a BOM
@@ -243,6 +79,9 @@ class CffRow:
     unit: str
     terms: tuple[tuple[str, float], ...]
     details: dict = field(default_factory=dict)
+    # The same terms with every amount as a polynomial in the parameters Monte Carlo draws
+    # (footprint.cff_sampling); at the given values they equal ``terms``.
+    monomials: tuple[tuple[str, Poly], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -251,6 +90,7 @@ class CircularPlan:
 
     rows: tuple[CffRow, ...]
     summary: dict
+    distributions: dict[str, Uncertainty] = field(default_factory=dict)  # drawn parameter key -> its range
 
 
 def wants_cff(bom) -> bool:
@@ -313,6 +153,7 @@ class _Planner:
         self.rows: list[CffRow] = []
         self.issues: list[RowIssue] = []
         self.masses: dict[str, dict[str, float]] = {}
+        self.distributions: dict[str, Uncertainty] = {}
 
     def problem(self, path: str, field_name: str, message: str, message_zh: str, value: Any = None) -> None:
         self.issues.append(RowIssue(message, message_zh, line_id=path, field=field_name, value=None if value is None else str(value)))
@@ -351,9 +192,11 @@ class _Planner:
             )
         return material
 
-    def share(self, path: str, name: str, given: float | None, default: Parameter, material: Material) -> tuple[float | None, dict]:
+    def share(self, path: str, name: str, given: float | None, default: Parameter, material: Material) -> tuple[float | None, dict, Poly]:
+        """The value a row uses, where it came from, and the same as a polynomial for Monte Carlo:
+        a value the line states is fixed (the study's own); a default with a range is drawn."""
         if given is not None:
-            return given, {"value": given, "from": "line"}
+            return given, {"value": given, "from": "line"}, constant(given)
         if default.value is None:
             self.problem(
                 path,
@@ -361,8 +204,20 @@ class _Planner:
                 f"{name} of {material.id} is unknown (the parameter file {self.parameters.file} has no value): give cff.{name} on this line",
                 f"{material.name_zh}的 {name} 未知（参数文件 {self.parameters.file} 中无取值）：请在本行填写 cff.{name}",
             )
-            return None, {}
-        return default.value, {"value": default.value, "from": "parameter file", "tag": default.tag, "source": default.source}
+            return None, {}, {}
+        key = parameter_key(material.id, name) if default.sampled else None
+        if key is not None:
+            self.distributions[key] = default.uncertainty
+        details = {
+            "value": default.value,
+            "from": "parameter file",
+            "tag": default.tag,
+            "source": default.source,
+            "reference_year": default.reference_year,
+            "geography": default.geography,
+            "uncertainty": default.uncertainty.describe() if default.uncertainty else None,
+        }
+        return default.value, details, symbol(default.value, key)
 
     def refuse_keys(self, path: str, given: CffLineParameters, keys: tuple[str, ...], why: str, why_zh: str) -> None:
         for key in keys:
@@ -411,15 +266,17 @@ class _Planner:
         else:
             named = next(iter(contents)) if stated else None
         terms: list[tuple[str, float]] = []
+        monomials: list[tuple[str, Poly]] = []
         described: dict[str, dict] = {}
         for material_id, (material, virgin, recycled) in contents.items():
             own = given if material_id == named else CffLineParameters()
             part = self.material_terms(path, demand, material, virgin, recycled, own)
             if part is not None:
                 terms += part[0]
-                described[material_id] = part[1]
+                monomials += part[1]
+                described[material_id] = part[2]
         if terms:
-            self.add_row(MATERIAL_PART, path, demand, tuple(terms), {"materials": described})
+            self.add_row(MATERIAL_PART, path, demand, tuple(terms), {"materials": described}, monomials)
 
     def material_terms(self, path: str, demand: LineDemand, material: Material, virgin: float, recycled: float, given: CffLineParameters):
         """This material's terms in a line: m [(1 - R1) Ev + R1 (A Erec + (1 - A) Ev Q)] minus the
@@ -433,10 +290,11 @@ class _Planner:
         if R1 == 0.0 and recycled == 0.0:
             return None  # all virgin, as modelled: the line's own footprint is the CFF material part
         details: dict[str, Any] = {"mass_kg": mass, "R1": {"value": R1, "from": "line" if given.R1 is not None else "dataset"}}
-        A, details["A"] = self.share(path, "A", given.A, material.A, material)
-        quality = 1.0
-        if A is None or (1.0 - A) * R1 != 0.0:  # an unknown A: name a missing ratio in the same error
-            quality, details["Qsin_Qp"] = self.share(path, "Qsin_Qp", given.Qsin_Qp, material.Qsin_Qp, material)
+        A, details["A"], a_poly = self.share(path, "A", given.A, material.A, material)
+        quality, q_poly = 1.0, constant(1.0)
+        # an unknown A: name a missing ratio in the same error; a drawn A needs the ratio in every draw
+        if A is None or (1.0 - A) * R1 != 0.0 or (R1 != 0.0 and a_poly.keys() != {()}):
+            quality, details["Qsin_Qp"], q_poly = self.share(path, "Qsin_Qp", given.Qsin_Qp, material.Qsin_Qp, material)
         if A is None or quality is None:
             return None
         details.update(Ev=material.primary_activity, Erecycled=material.recycled_activity)
@@ -445,7 +303,12 @@ class _Planner:
             (material.primary_activity, amount * (per_unit * ((1.0 - R1) + R1 * (1.0 - A) * quality) - virgin)),
             (material.recycled_activity, amount * (per_unit * R1 * A - recycled)),
         ]
-        return terms, details
+        one_minus_a = add(constant(1.0), scale(a_poly, -1.0))
+        monomials = [
+            (material.primary_activity, add(constant(amount * (per_unit * (1.0 - R1) - virgin)), scale(multiply(one_minus_a, q_poly), amount * per_unit * R1))),
+            (material.recycled_activity, add(constant(-amount * recycled), scale(a_poly, amount * per_unit * R1))),
+        ]
+        return terms, monomials, details
 
     # ------------------------------------------------------------------ end-of-life lines
 
@@ -472,19 +335,25 @@ class _Planner:
         recycled_kg = demand.activity_amount
         self.tally(material, "end_of_life_recycling_kg", recycled_kg)
         details: dict[str, Any] = {"mass_kg": recycled_kg}
-        A, details["A"] = self.share(path, "A", given.A, material.A, material)
-        quality = 1.0
-        if A != 1.0:
-            quality, details["Qsout_Qp"] = self.share(path, "Qsout_Qp", given.Qsout_Qp, material.Qsout_Qp, material)
+        A, details["A"], a_poly = self.share(path, "A", given.A, material.A, material)
+        quality, q_poly = 1.0, constant(1.0)
+        if A != 1.0 or a_poly.keys() != {()}:
+            quality, details["Qsout_Qp"], q_poly = self.share(path, "Qsout_Qp", given.Qsout_Qp, material.Qsout_Qp, material)
         if A is None or quality is None:
             return
         # (1 - A)(ErecyclingEoL - E*v Qsout/Qp) per kg recycled, ErecyclingEoL = this line's
         # collection and sorting + the recycled route; minus the line's own (cut-off) burden.
         details.update(ErecyclingEoL=[activity.id, material.recycled_activity], Ev=material.primary_activity)
         terms = ((activity.id, -A * recycled_kg), (material.recycled_activity, (1.0 - A) * recycled_kg), (material.primary_activity, -(1.0 - A) * quality * recycled_kg))
-        self.add_row(END_OF_LIFE_PART, path, demand, terms, {"materials": {material.id: details}})
+        one_minus_a = add(constant(1.0), scale(a_poly, -1.0))
+        monomials = [
+            (activity.id, scale(a_poly, -recycled_kg)),
+            (material.recycled_activity, scale(one_minus_a, recycled_kg)),
+            (material.primary_activity, scale(multiply(one_minus_a, q_poly), -recycled_kg)),
+        ]
+        self.add_row(END_OF_LIFE_PART, path, demand, terms, {"materials": {material.id: details}}, monomials)
 
-    def add_row(self, part: str, path: str, demand: LineDemand, terms, details: dict) -> None:
+    def add_row(self, part: str, path: str, demand: LineDemand, terms, details: dict, monomials: list[tuple[str, Poly]]) -> None:
         summed: dict[str, float] = {}
         for activity_id, amount in terms:
             summed[activity_id] = summed.get(activity_id, 0.0) + amount
@@ -504,8 +373,19 @@ class _Planner:
                 unit=demand.unit,
                 terms=kept,
                 details={"part": part, **details},
+                monomials=_summed_polys(monomials),
             )
         )
+
+
+def _summed_polys(monomials: list[tuple[str, Poly]]) -> tuple[tuple[str, Poly], ...]:
+    """One polynomial per activity (a material part names the same route twice when a line holds
+    it through both routes), zero coefficients dropped."""
+    summed: dict[str, Poly] = {}
+    for activity_id, poly in monomials:
+        summed[activity_id] = add(summed.get(activity_id, {}), poly)
+    cleaned = ((a, {k: c for k, c in poly.items() if c != 0.0}) for a, poly in summed.items())
+    return tuple((a, poly) for a, poly in cleaned if poly)
 
 
 def plan_cff(bom, demands: list[LineDemand], dataset, parameters: CffParameters, content: dict[str, np.ndarray], activity_index: dict[str, int]) -> CircularPlan:
@@ -522,7 +402,9 @@ def plan_cff(bom, demands: list[LineDemand], dataset, parameters: CffParameters,
     if planner.issues:
         raise InputError(issues=planner.issues)
     with_end_of_life = any(d.stage == Stage.END_OF_LIFE.value for d in demands)
-    return CircularPlan(rows=tuple(planner.rows), summary=_summary(parameters, planner.masses, with_end_of_life))
+    used = {k for row in planner.rows for _, poly in row.monomials for monomial in poly for k in monomial}
+    distributions = {k: u for k, u in planner.distributions.items() if k in used}
+    return CircularPlan(rows=tuple(planner.rows), summary=_summary(parameters, planner.masses, with_end_of_life), distributions=distributions)
 
 
 def _summary(parameters: CffParameters, masses: dict[str, dict[str, float]], with_end_of_life: bool) -> dict:

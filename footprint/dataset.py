@@ -64,6 +64,14 @@ SITE_GRID_ACTIVITY = "ELEC-SITE"
 # The flow of published factors given only as kg CO2e (not split by gas or origin).
 UNSPECIFIED_FLOW = "ghg_co2e_unspecified"
 MIN_ESTIMATE_GSD = 1.3
+REF_YEAR_RANGE = (1990, 2030)  # a reference year outside it is a typo (swapped columns?)
+# Geography codes of the project's data: ISO 3166 countries and subdivisions (CN-GD Guangdong,
+# CN-GD-SZ Shenzhen), CN-CSG the China Southern Grid area, GBA the Greater Bay Area, and the
+# ecoinvent-style regions GLO (global), RER (Europe), RAS (Asia). Checked where a file is held to
+# it (the CFF parameters); extend it with the code a new source needs.
+GEOGRAPHIES = frozenset(
+    {"GLO", "RER", "RAS", "EU", "CN", "CN-GD", "CN-GD-SZ", "CN-CSG", "GBA", "HK", "MO", "GB", "JP", "KR", "US", "DE", "FR", "IN"}
+)
 
 
 def repository_root() -> Path:
@@ -370,8 +378,8 @@ def _check_metadata(problems: _Problems, file: str, line: int, row: dict, source
         problems.add(file, line, f"gsd is a geometric standard deviation and must be >= 1, got {gsd}")
     if row["tag"] == "E" and gsd is not None and gsd < MIN_ESTIMATE_GSD:
         problems.add(file, line, f"an estimate (tag E) needs gsd >= {MIN_ESTIMATE_GSD}, got {gsd}")
-    if year is not None and not 1990 <= year <= 2030:
-        problems.add(file, line, f"ref_year {year:g} outside 1990-2030 (swapped columns?)")
+    if year is not None and not REF_YEAR_RANGE[0] <= year <= REF_YEAR_RANGE[1]:
+        problems.add(file, line, f"ref_year {year:g} outside {REF_YEAR_RANGE[0]}-{REF_YEAR_RANGE[1]} (swapped columns?)")
     return gsd, year, pedigree
 
 

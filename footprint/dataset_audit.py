@@ -53,6 +53,9 @@ class DatasetAudit:
     unspecified_activities: int  # activities whose footprint is > 50 % unspecified gas
     gwp_sets: dict[str, int]  # kg CO2e biosphere rows by GWP set
     products: tuple[ProductExposure, ...]
+    # The CFF parameter file next to the dataset (datasets/cff/<id>.yaml), when there is one: its
+    # values are numbers of datasets/ too, counted by tag (and "missing": not found, null).
+    cff_parameters: dict | None = None
 
     def to_dict(self) -> dict:
         from dataclasses import asdict
@@ -183,8 +186,9 @@ def _unspecified_by_gwp_set(system: _System, demand: dict[str, float], grid: str
     return result
 
 
-def audit_dataset(dataset: Dataset, factors: dict[str, float], products: dict[str, tuple[dict[str, float], str | None]]) -> DatasetAudit:
-    """The audit of a dataset and of the products given as {name: ({activity: amount}, grid)}."""
+def audit_dataset(dataset: Dataset, factors: dict[str, float], products: dict[str, tuple[dict[str, float], str | None]], cff_parameters=None) -> DatasetAudit:
+    """The audit of a dataset and of the products given as {name: ({activity: amount}, grid)},
+    and of its CFF parameters (a loaded :class:`footprint.cff_parameters.CffParameters`) if given."""
     system = _System(dataset, factors)
     tags = Counter(e.tag for e in dataset.exchanges)
     n = len(dataset.exchanges)
@@ -211,7 +215,13 @@ def audit_dataset(dataset: Dataset, factors: dict[str, float], products: dict[st
         unspecified_activities=mostly_unspecified,
         gwp_sets=dict(sorted(gwp_sets.items())),
         products=tuple(product_exposure(system, name, demand, grid) for name, (demand, grid) in products.items()),
+        cff_parameters=_cff_counts(cff_parameters) if cff_parameters is not None else None,
     )
+
+
+def _cff_counts(parameters) -> dict:
+    counts = parameters.tag_counts()
+    return {**parameters.describe(), "values": sum(counts.values()), "tag_counts": counts}
 
 
 def bom_demand(bom, dataset: Dataset) -> dict[str, float]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+from pathlib import Path
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Protocol
@@ -20,7 +21,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from .background import Background, open_background
-from .cff import PART_NAMES, CffParameters, CircularPlan, check_no_cff_values, load_cff_parameters, plan_cff, row_kind, supply_content, term_weights, wants_cff
+from .cff import PART_NAMES, CffParameters, CircularPlan, check_no_cff_values, load_cff_parameters, parameters_path, plan_cff, row_kind, supply_content, term_weights, wants_cff
 from .dataset import SITE_GRID_ACTIVITY
 from .demand import LineDemand, build_demands
 from .errors import FootprintError, InputError, RowIssue
@@ -102,6 +103,11 @@ def solve_unit_scores(background: Background, technosphere: sp.csc_matrix, metho
     return UnitScores(grid=grid, method_id=method_id, **arrays)
 
 
+def engine_for_dataset(dataset) -> "FootprintEngine":
+    """An engine for a loaded dataset folder, reading the CFF parameter file next to that folder."""
+    return FootprintEngine(open_background(dataset), cff_file=parameters_path(dataset))
+
+
 class FootprintEngine:
     """Computes footprints of BOMs against one background; thread-safe."""
 
@@ -109,9 +115,13 @@ class FootprintEngine:
     # none; footprint.exchange.suppliers.SupplierAwareEngine is the engine that has some.
     suppliers: Mapping[str, Any] = MappingProxyType({})
 
-    def __init__(self, background: Background | None = None, method_id: str | None = None) -> None:
+    def __init__(self, background: Background | None = None, method_id: str | None = None, cff_file: Path | None = None) -> None:
+        """``cff_file``: the CFF parameter file to read (default: next to the background's dataset
+        folder). A background is shared by every folder with the same dataset content, and the
+        parameter file is outside that hash: an engine for a given folder names its file."""
         self.background = background or open_background()
         self.dataset = self.background.dataset
+        self.cff_file = Path(cff_file) if cff_file is not None else parameters_path(self.dataset)
         self.method_id = method_id or next(iter(self.background.methods))
         if self.method_id not in self.background.methods:
             raise FootprintError(f"method {self.method_id!r} is not loaded; available: {', '.join(self.background.methods)}")
@@ -134,7 +144,7 @@ class FootprintEngine:
         with self._lock:
             sibling = self._siblings.get(method_id)
             if sibling is None:
-                sibling = self._siblings[method_id] = FootprintEngine(self.background, method_id)
+                sibling = self._siblings[method_id] = FootprintEngine(self.background, method_id, self.cff_file)
         return sibling
 
     # ------------------------------------------------------------ background scores
@@ -178,7 +188,7 @@ class FootprintEngine:
         """The Circular Footprint Formula defaults of this engine's dataset (read on first use)."""
         with self._lock:
             if self._cff_parameters is None:
-                self._cff_parameters = load_cff_parameters(self.dataset)
+                self._cff_parameters = load_cff_parameters(self.dataset, self.cff_file)
             return self._cff_parameters
 
     def cff_content(self, grid: str) -> dict[str, np.ndarray]:

@@ -4,18 +4,21 @@ What is random: every uncertain background exchange (lognormal from its gsd; see
 :mod:`footprint.sampler`) and every BOM line amount (lognormal from its gsd, pedigree or the
 data-type default; see :mod:`footprint.uncertainty`). Characterisation factors are fixed. A BOM
 computed with the Circular Footprint Formula samples its CFF rows from the same draws (each row's
-terms on the sampled unit scores, times its parent line's amount factor); the CFF parameters
-(A, R1, the quality ratios) are fixed.
+terms on the sampled unit scores, times its parent line's amount factor), and draws the CFF
+parameters that the parameter file gives with a range (A, Qsin/Qp, Qsout/Qp: uniform or
+triangular, :mod:`footprint.cff_sampling`); a value the study states on its line, R1 and the
+material contents are fixed. The deterministic result keeps the given values.
 
 Reproducibility: iterations are cut into blocks of :data:`BLOCK_SIZE`. Block ``b`` draws the
 background from ``SeedSequence([seed, 0, b])`` and the amount of the BOM line with path ``p``
-from ``SeedSequence([seed, 1, b, *sha256(p)[:16 bytes]])``. Nothing depends on how blocks are
+from ``SeedSequence([seed, 1, b, *sha256(p)[:16 bytes]])``, and CFF parameter ``k`` (e.g.
+``aluminium/A``) from ``SeedSequence([seed, 2, b, *sha256(k)[:16 bytes]])``. Nothing depends on how blocks are
 spread over processes, so a Dask run equals the local run bit for bit, and the same seed gives
 the same bytes of JSON.
 
 Correlated comparisons: variants evaluated in one run share each iteration's background draw
 (same exchange, same number, even on another site grid), and a line with the same path in two
-variants shares its amount draw. Identical variants therefore differ by exactly zero in every
+variants shares its amount draw, as does a CFF parameter of the same material. Identical variants therefore differ by exactly zero in every
 iteration, and "B is lower than A in x % of runs" measures the variants, not the noise.
 
 Variance share of a line (documented choice): ``cov(line_i, total) / var(total)`` over the
@@ -39,6 +42,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .cff import term_weights
+from .cff_sampling import CompiledRows, compile_rows
 from .demand import build_demands
 from .errors import FootprintError
 from .parallel import Scheduler, map_tasks
@@ -49,6 +53,7 @@ from .uncertainty import CENTRES, LineUncertainty, line_uncertainty, log_shift, 
 BLOCK_SIZE = 500  # part of the reproducibility contract: changing it changes the draws
 _BACKGROUND_STREAM = 0
 _LINE_STREAM = 1
+_CFF_STREAM = 2
 VARIANCE_SHARE_DEFINITION = "cov(line kg CO2e, total kg CO2e) / var(total kg CO2e) over the iterations; shares add up to 1"
 STATISTICS = ("mean", "median", "std", "p2_5", "p97_5")
 
@@ -97,6 +102,9 @@ class Foreground:
     cff_activities: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     cff_weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     cff_parent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # The CFF parameters drawn (None when none is: the rows then weight their fixed terms).
+    cff_sampled: CompiledRows | None = None
+    cff_words: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), dtype=np.uint32))
 
 
 def _key_words(key: str) -> np.ndarray:
@@ -146,6 +154,9 @@ def compile_foreground(engine, bom, grid: str, label: str = "") -> Foreground:
         parent = {d.path: i for i, d in enumerate(demands)}
         activities, weights = term_weights(cff_rows, index)
         cff = dict(cff_activities=activities, cff_weights=weights, cff_parent=np.array([parent[r.parent_path] for r in cff_rows], dtype=np.int64))
+        sampled = compile_rows(cff_rows, index, circular.distributions)
+        if sampled is not None:
+            cff.update(cff_sampled=sampled, cff_words=np.array([_key_words(k) for k in sampled.keys], dtype=np.uint32).reshape(len(sampled.keys), 4))
     return Foreground(
         label=label or str(bom.product),
         grid=grid,
@@ -207,10 +218,21 @@ def simulate_block(plan: SimulationPlan, block: int) -> tuple[np.ndarray, ...]:
         sampled = unit_scores * foreground.amounts * factors
         if len(foreground.cff_parent):
             # a CFF row is linear in its parent line's amount: the same factor scales it
-            cff = (scores[sampler_index][:, foreground.cff_activities] @ foreground.cff_weights.T) * factors[:, foreground.cff_parent]
-            sampled = np.concatenate([sampled, cff], axis=1)
+            if foreground.cff_sampled is None:
+                cff = scores[sampler_index][:, foreground.cff_activities] @ foreground.cff_weights.T
+            else:
+                cff = foreground.cff_sampled.samples(scores[sampler_index], cff_parameter_values(foreground, plan.seed, block, size))
+            sampled = np.concatenate([sampled, cff * factors[:, foreground.cff_parent]], axis=1)
         results.append(sampled)
     return tuple(results)
+
+
+def cff_parameter_values(foreground: Foreground, seed: int, block: int, size: int) -> np.ndarray:
+    """The drawn CFF parameters of one block, (size x parameters + 1) as
+    :meth:`footprint.cff_sampling.CompiledRows.samples` takes them: one stream per parameter key,
+    so a parameter shared by two variants gets the same numbers in both."""
+    uniforms = np.column_stack([_generator(seed, _CFF_STREAM, block, *words.tolist()).random(size) for words in foreground.cff_words])
+    return foreground.cff_sampled.values(uniforms)
 
 
 def background_scores(sampler: BackgroundSampler, seed: int, block: int, draws: np.ndarray) -> np.ndarray:
@@ -352,6 +374,7 @@ class UncertaintyResult:
     assemblies: dict[str, dict]  # uncertain sub-assemblies: path -> gsd, source (their factor scales all their lines)
     totals: np.ndarray = field(repr=False, compare=False)
     line_samples: np.ndarray = field(repr=False, compare=False)
+    cff_parameters: dict[str, dict] = field(default_factory=dict)  # drawn CFF parameter -> distribution, min, mode, max
 
     def to_dict(self) -> dict:
         return {
@@ -367,6 +390,7 @@ class UncertaintyResult:
                 "centre": self.centre,
                 "distribution": "lognormal",
                 "pedigree_factors": pedigree_table().citation,
+                **({"cff_parameters": self.cff_parameters} if self.cff_parameters else {}),
             },
             "deterministic_kgco2e": self.deterministic_kgco2e,
             "total": self.total,
@@ -430,6 +454,7 @@ def summarise(engine, bom, foreground: Foreground, lines: np.ndarray, plan: Simu
         },
         totals=totals,
         line_samples=lines,
+        cff_parameters=foreground.cff_sampled.describe() if foreground.cff_sampled is not None else {},
     )
 
 

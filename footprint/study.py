@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
-from .bom import CFF, POST_GATE_STAGES, Bom, BomLine, bom_from_data
+from .bom import CFF, POST_GATE_STAGES, Bom, BomLine, _omit_unset, bom_from_data
 from .errors import InputError, RowIssue
 from .user_json import read_json
 
@@ -282,6 +282,14 @@ class RuleSetRef(_Model):
     sha256: str = ""
 
 
+class CffParametersRef(_Model):
+    """The CFF parameter file a Circular Footprint Formula result was computed with (it lives
+    outside the dataset's hash), so a verifier recomputes with the same defaults."""
+
+    file: str
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+
+
 class DeclaredResults(_Model):
     """The results as declared in the study (per declared unit); rules compare them with a
     recomputation, they never take them on trust."""
@@ -302,6 +310,11 @@ class DeclaredResults(_Model):
     method_id: str = ""
     dataset: DatasetRef | None = None
     rule_set: RuleSetRef | None = None
+    cff_parameters: CffParametersRef | None = None  # set for a CFF result only
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_cff_parameters(self, handler: Any) -> Any:
+        return _omit_unset(handler(self), "cff_parameters", self.cff_parameters)
 
 
 class SupplierFootprint(_Model):

@@ -22,7 +22,7 @@ from typing import Any
 from . import units
 from .bom import CFF, Bom, BomLine, is_post_gate
 from .results import FootprintResult, LineResult
-from .study import DatasetRef, DeclaredResults, RuleSetRef, Study
+from .study import CffParametersRef, DatasetRef, DeclaredResults, RuleSetRef, Study
 
 SWITCHABLE_ELECTRICITY = frozenset({"electricity_site", "electricity_grid"})
 GENERATION_CATEGORY = "electricity_generation"
@@ -408,6 +408,7 @@ def declared_from(computation: StudyComputation) -> DeclaredResults:
         grid=headline.grid,
         method_id=headline.method["id"],
         dataset=DatasetRef(id=dataset["id"], version=dataset["version"], sha256=dataset["sha256"]),
+        cff_parameters=CffParametersRef(**headline.recycling["parameters"]) if headline.recycling else None,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import math
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -73,7 +74,15 @@ def test_cff_rows_say_what_they_are_and_where_each_parameter_came_from(study_eng
     aluminium = housing.cff["materials"]["aluminium"]
     assert aluminium["mass_kg"] == pytest.approx(0.33, rel=REL)
     assert aluminium["R1"] == {"value": 0.5, "from": "line"}
-    assert aluminium["A"] == {"value": 0.2, "from": "parameter file", "tag": "F", "source": "TEST"}
+    assert aluminium["A"] == {
+        "value": 0.2,
+        "from": "parameter file",
+        "tag": "F",
+        "source": "TEST",
+        "reference_year": 2024,
+        "geography": "CN",
+        "uncertainty": {"distribution": "triangular", "min": 0.1, "max": 0.4},
+    }
     alu = rows["ALU/cff-material"].cff
     assert alu["kind"] == "burden" and alu["materials"]["aluminium"]["R1"] == {"value": 1.0, "from": "dataset"}
     eol = rows["EOL-REC/cff-end-of-life"]
@@ -118,7 +127,7 @@ def test_the_example_study_recomputes_to_its_declared_numbers_exactly(gba_engine
 def test_a_recycled_alloy_part_gets_the_cff_without_being_named(gba_engine):
     """The example lamp's heat sink is a die-cast part from secondary alloy (AL-DIECAST-SEC-GBA:
     1.05 kg AL-SEC-CN per kg). Named CFF, the study gets its material row from the supply chain:
-    0.038 kg x 1.05 = 0.0399 kg aluminium, R1 1 as modelled, A 0.2 and Qsin/Qp 1 (both tag E):
+    0.038 kg x 1.05 = 0.0399 kg aluminium, R1 1 as modelled, A 0.2 and Qsin/Qp 1 (both tag R):
     0.0399 x (0.2 x 0.72 + 0.8 x 15.947 - 0.72) = 0.0399 x 12.1816 = 0.48604584."""
     from footprint.study import load_study
 
@@ -237,29 +246,136 @@ def test_what_the_formula_cannot_compute_is_an_input_error_naming_each_line(stud
     assert all(i.message_zh for i in caught.value.issues)
 
 
-def test_an_unknown_allocation_factor_is_refused_not_defaulted(gba_engine):
-    """Glass has a route pair in datasets/cff/gba.yaml but no A found: a line using recycled glass
-    must give it; with cff.A (and the quality ratio) it computes."""
+def test_an_unknown_quality_ratio_is_refused_not_defaulted(gba_engine):
+    """Polyester's Qsout/Qp was not found (null in datasets/cff/gba.yaml): an end-of-life line
+    recycling polyester must give it; with cff.Qsout_Qp it computes, that value from the line.
+    By hand, per kg recycled (A 0.5, Qsout/Qp 0.6 given, Ec/Er/Ev the three unit scores):
+    row = -A Ec + (1 - A) Er - (1 - A) 0.6 Ev."""
+    bom = {
+        "product": "shirt fabric",
+        "declared_unit": "1 kg",
+        "recycling_approach": "CFF",
+        "lines": [
+            {"id": "F", "activity_id": "PES-FIL-CN", "amount": 1, "unit": "kg"},
+            {"id": "EOL", "activity_id": "WASTE-RECYC-PLASTIC-GBA", "amount": 1, "unit": "kg", "stage": "end_of_life", "cff": {"material": "polyester"}},
+        ],
+    }
+    with pytest.raises(InputError) as caught:
+        gba_engine.calculate(bom_from_data(bom))
+    assert "Qsout_Qp of polyester is unknown" in issues_of(caught.value)[("EOL", "cff.Qsout_Qp")]
+    bom["lines"][1]["cff"]["Qsout_Qp"] = 0.6
+    result = gba_engine.calculate(bom_from_data(bom))
+    (row,) = [l for l in result.lines if l.is_cff]
+    assert row.cff["materials"]["polyester"]["Qsout_Qp"] == {"value": 0.6, "from": "line"}
+    unit = {a: gba_engine.calculate(bom_from_data({"product": a, "declared_unit": "1 kg", "lines": [{"id": "X", "activity_id": a, "amount": 1, "unit": "kg"}]})).total_kgco2e
+            for a in ("WASTE-RECYC-PLASTIC-GBA", "PES-FIL-REC-CN", "PES-FIL-CN")}
+    expected = -0.5 * unit["WASTE-RECYC-PLASTIC-GBA"] + 0.5 * unit["PES-FIL-REC-CN"] - 0.5 * 0.6 * unit["PES-FIL-CN"]
+    assert row.kgco2e == pytest.approx(expected, rel=1e-9)
+
+
+def test_glass_computes_with_its_second_hand_defaults(gba_engine):
+    """Glass now has A 0.2 (tag R) and Qsin/Qp 1 (tag E) in datasets/cff/gba.yaml (was null):
+    1 kg recycled glass x (0.2 x 0.59 + 0.8 x 0.91) - 0.59 = 0.118 + 0.728 - 0.59 = 0.256."""
     bom = {
         "product": "jar",
         "declared_unit": "1 kg",
         "recycling_approach": "CFF",
         "lines": [{"id": "G", "activity_id": "GLASS-SECONDARY-GLO", "amount": 1, "unit": "kg"}],
     }
-    with pytest.raises(InputError) as caught:
-        gba_engine.calculate(bom_from_data(bom))
-    found = issues_of(caught.value)
-    assert "A of glass is unknown" in found[("G", "cff.A")] and "Qsin_Qp of glass is unknown" in found[("G", "cff.Qsin_Qp")]
-    bom["lines"][0]["cff"] = {"A": 0.2, "Qsin_Qp": 1}
     result = gba_engine.calculate(bom_from_data(bom))
-    # 1 kg x (0.2 x 0.59 + 0.8 x 0.91) - 0.59 = 0.118 + 0.728 - 0.59 = 0.256
-    assert [l.kgco2e for l in result.lines if l.is_cff] == [pytest.approx(0.256, rel=1e-9)]
+    (row,) = [l for l in result.lines if l.is_cff]
+    assert row.kgco2e == pytest.approx(0.256, rel=1e-9)
+    glass = row.cff["materials"]["glass"]
+    assert (glass["A"]["tag"], glass["A"]["geography"], glass["Qsin_Qp"]["tag"]) == ("R", "RER", "E")
+
+
+PARAMETER_FILE_HEAD = (
+    "format: gba-cff-parameters/2\ndataset: study-test\nsources: {TEST: {citation: t}, GBA-EST: {citation: own}}\n"
+    "materials:\n  - id: aluminium\n    primary_activity: AL\n    recycled_activity: AL-REC\n"
+)
+GOOD_VALUE = {
+    "value": 0.2,
+    "tag": "F",
+    "source": "TEST",
+    "reference_year": 2024,
+    "geography": "CN",
+    "basis": "material_default",
+    "uncertainty": {"distribution": "triangular", "min": 0.1, "max": 0.4},
+    "note": "test value",
+}
+
+
+def parameter_file(tmp_path, **values) -> Path:
+    """A study-test parameter file whose aluminium values are ``values`` (name -> mapping)."""
+    import json
+
+    body = "".join(f"    {name}: {json.dumps(value)}\n" for name, value in values.items())
+    path = tmp_path / "study-test.yaml"
+    path.write_text(PARAMETER_FILE_HEAD + body + "recycling_routes: {SCRAP-RECYC: null}\n", encoding="utf-8")
+    return path
+
+
+def test_a_complete_value_loads_with_everything_it_carries(study_dataset, tmp_path):
+    parameters = load_cff_parameters(study_dataset, parameter_file(tmp_path, A=GOOD_VALUE, Qsin_Qp=None))
+    value = parameters.material("aluminium").A
+    assert (value.value, value.tag, value.reference_year, value.geography, value.basis) == (0.2, "F", 2024, "CN", "material_default")
+    assert (value.uncertainty.distribution, value.uncertainty.low, value.uncertainty.mode, value.uncertainty.high) == ("triangular", 0.1, 0.2, 0.4)
+    assert value.sampled and parameters.tag_counts() == {"F": 1, "R": 0, "E": 0, "missing": 2}
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"reference_year": None}, "material aluminium: A: reference_year missing"),
+        ({"reference_year": 1890}, "material aluminium: A: reference_year must be a year from 1990 to 2030, not 1890"),
+        ({"geography": "Europe"}, "material aluminium: A: geography 'Europe' is not a known code"),
+        ({"geography": None}, "material aluminium: A: geography missing"),
+        ({"basis": "cradle_to_gate"}, "material aluminium: A: basis must be one of material_default, application"),
+        ({"uncertainty": None}, "material aluminium: A: uncertainty missing"),
+        ({"uncertainty": {"distribution": "lognormal", "min": 0.1, "max": 0.4}}, "A: uncertainty.distribution must be one of uniform, triangular"),
+        ({"uncertainty": {"distribution": "uniform", "min": 0.3, "max": 0.4}}, "A: uncertainty: the range 0.3 to 0.4 must contain the value 0.2"),
+        ({"uncertainty": {"distribution": "uniform", "min": 0.1, "max": 1.2}}, "A: uncertainty.max must be a share from 0 to 1, not 1.2"),
+        ({"uncertainty": {"distribution": "uniform", "min": -0.1, "max": 0.4}}, "A: uncertainty.min must be a share from 0 to 1, not -0.1"),
+        ({"uncertainty": {"distribution": "triangular", "min": 0.1, "mode": 0.3, "max": 0.4}}, "A: uncertainty: unknown field(s) mode"),
+        ({"tag": "E", "source": "GBA-EST", "note": "estimate", "uncertainty": {"distribution": "uniform", "min": 0.15, "max": 0.25}}, "an estimate (tag E) needs a range at least 0.3 wide, 0.15 to 0.25 is 0.1"),
+        ({"tag": "E", "source": "GBA-EST", "note": "engineering judgement"}, "A: an estimate (tag E) must say 'estimate' in its note"),
+        ({"tag": "R", "note": "quoted somewhere"}, "A: a second-hand value (tag R) must say what to 'verify against' in its note"),
+        ({"tag": "R", "note": "verify against X", "uncertainty": {"distribution": "uniform", "min": 0.2, "max": 0.25}}, "a second-hand value (tag R) needs a range at least 0.1 wide"),
+        ({"tag": "F", "source": "GBA-EST"}, "A: tag F needs a published source, not GBA-EST"),
+        ({"tag": "X"}, "A: tag must be one of F, R, E"),
+        ({"note": ""}, "A: note missing"),
+        ({"value": 1.5}, "A: value must be a share from 0 to 1, not 1.5"),
+    ],
+)
+def test_each_refusal_names_material_parameter_and_field(study_dataset, tmp_path, change, fragment):
+    value = {**GOOD_VALUE, **change}
+    value = {k: v for k, v in value.items() if v is not None}
+    with pytest.raises(DatasetError) as caught:
+        load_cff_parameters(study_dataset, parameter_file(tmp_path, A=value))
+    assert fragment in str(caught.value)
+
+
+def test_a_range_of_exactly_the_minimum_width_is_accepted(study_dataset, tmp_path):
+    estimate = {**GOOD_VALUE, "tag": "E", "source": "GBA-EST", "note": "estimate", "uncertainty": {"distribution": "triangular", "min": 0.1, "max": 0.4}}
+    assert load_cff_parameters(study_dataset, parameter_file(tmp_path, A=estimate)).material("aluminium").A.tag == "E"
+
+
+def test_a_null_value_carries_nothing_else(study_dataset, tmp_path):
+    with pytest.raises(DatasetError, match="material aluminium: Qsin_Qp: a value not found \\(null\\) carries no tag"):
+        load_cff_parameters(study_dataset, parameter_file(tmp_path, A=GOOD_VALUE, Qsin_Qp={"value": None, "tag": "E"}))
+
+
+def test_format_1_is_refused_with_what_to_add(study_dataset, tmp_path):
+    path = tmp_path / "study-test.yaml"
+    path.write_text("format: gba-cff-parameters/1\ndataset: study-test\nmaterials: []\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match="format 'gba-cff-parameters/1' is no longer read: every value now needs reference_year, geography"):
+        load_cff_parameters(study_dataset, path)
 
 
 def test_the_parameter_file_is_checked_whole(study_dataset, tmp_path):
     path = tmp_path / "study-test.yaml"
     path.write_text(
-        "format: gba-cff-parameters/1\ndataset: study-test\nsources: {TEST: {citation: t}}\n"
+        "format: gba-cff-parameters/2\ndataset: study-test\nsources: {TEST: {citation: t}}\n"
         "materials:\n"
         "  - {id: aluminium, primary_activity: AL, recycled_activity: NOPE, A: {value: 1.5, tag: F, source: TEST}, Qsin_Qp: {value: 1, tag: X, source: TEST}}\n"
         "  - {id: driver, primary_activity: DRIVER, recycled_activity: AL}\n"
@@ -272,7 +388,9 @@ def test_the_parameter_file_is_checked_whole(study_dataset, tmp_path):
     for fragment in (
         "recycled_activity 'NOPE' is not an activity",
         "A: value must be a share from 0 to 1, not 1.5",
-        "Qsin_Qp: tag must be one of F, E",
+        "Qsin_Qp: tag must be one of F, R, E",
+        "material aluminium: Qsin_Qp: reference_year missing",
+        "material aluminium: Qsin_Qp: uncertainty missing",
         "primary_activity DRIVER must be in kg",
         "activity AL belongs to more than one material",
         "recycling route GRID-GD: must be a waste_treatment activity in kg",
@@ -280,6 +398,27 @@ def test_the_parameter_file_is_checked_whole(study_dataset, tmp_path):
         assert fragment in message
     with pytest.raises(DatasetError, match="no CFF parameter file for dataset study-test"):
         load_cff_parameters(study_dataset, tmp_path / "missing.yaml")
+
+
+def test_the_shipped_parameter_files_meet_the_standard():
+    """datasets/cff/gba.yaml loads (every rule above holds for it), with the tags the review
+    earned: metals' and glass's A and quality ratios second-hand (R) but copper's and glass's
+    Qsin/Qp estimated (E), polyester's from the apparel PEFCR (F), polyester's Qsout/Qp not found."""
+    from footprint.dataset import load_dataset
+
+    parameters = load_cff_parameters(load_dataset())
+    tags = {(m.id, name): (p.tag if p.value is not None else None) for m in parameters.materials for name, p in m.parameters()}
+    assert tags == {
+        ("aluminium", "A"): "R", ("aluminium", "Qsin_Qp"): "R", ("aluminium", "Qsout_Qp"): "R",
+        ("copper", "A"): "R", ("copper", "Qsin_Qp"): "E", ("copper", "Qsout_Qp"): "R",
+        ("steel", "A"): "R", ("steel", "Qsin_Qp"): "R", ("steel", "Qsout_Qp"): "R",
+        ("polyester", "A"): "F", ("polyester", "Qsin_Qp"): "F", ("polyester", "Qsout_Qp"): None,
+        ("glass", "A"): "R", ("glass", "Qsin_Qp"): "E", ("glass", "Qsout_Qp"): "R",
+    }
+    for material in parameters.materials:
+        for _, value in material.parameters():
+            if value.tag == "E":
+                assert value.uncertainty.width >= 0.3
 
 
 # ---------------------------------------------------------------------- rules, label, declaration, exports

@@ -16,6 +16,8 @@ import pytest
 from footprint.dataset_audit import audit_dataset
 from footprint.methods import load_method
 
+from .study_fixtures import study_dataset  # noqa: F401
+
 TOL = 1e-12
 
 
@@ -62,3 +64,31 @@ def test_found_only_share_and_grid_rewiring(mini_dataset, factors):
 def test_energy_linked_activities(mini_dataset, factors):
     """GRID-A, GRID-B, ELEC-SITE, GAS-COMB are energy; PART reaches them; METAL, PAPER, AIR, TRUCK, SF6 do not."""
     assert audit_dataset(mini_dataset, factors, {}).linked_to_energy == 5
+
+
+def test_cff_values_are_counted_by_tag(study_dataset, mini_dataset, factors):
+    """The CFF parameter values are numbers of datasets/ too: the audit counts them by tag, from
+    the file given (tests/data/cff/study-test.yaml: A F, Qsin/Qp F, Qsout/Qp E), and names it."""
+    from footprint.cff import load_cff_parameters
+
+    parameters = load_cff_parameters(study_dataset)
+    audit = audit_dataset(mini_dataset, factors, {}, parameters)
+    assert audit.cff_parameters == {
+        "file": "study-test.yaml",
+        "sha256": parameters.sha256,
+        "values": 3,
+        "tag_counts": {"F": 2, "R": 0, "E": 1, "missing": 0},
+    }
+    assert audit_dataset(mini_dataset, factors, {}).cff_parameters is None
+
+
+def test_audit_command_reports_the_shipped_cff_file(capsys):
+    """datasets/cff/gba.yaml: 15 values, 2 F (polyester), 10 R, 2 E, 1 not found."""
+    import json
+
+    from footprint.cli import main
+
+    assert main(["datasets", "audit", "--format", "json", "--examples", "/nonexistent"]) == 0
+    audit = json.loads(capsys.readouterr().out)
+    assert audit["cff_parameters"]["file"] == "gba.yaml"
+    assert audit["cff_parameters"]["tag_counts"] == {"F": 2, "R": 10, "E": 2, "missing": 1}

@@ -17,11 +17,10 @@ def dataset_dir() -> str | None:
 
 
 def engine_for(directory: str | None):
-    from footprint.engine import FootprintEngine, default_engine
+    from footprint.engine import default_engine, engine_for_dataset
 
     if not directory:
         return default_engine()
-    from footprint.background import open_background
     from footprint.dataset import load_dataset
 
-    return FootprintEngine(open_background(load_dataset(directory)))
+    return engine_for_dataset(load_dataset(directory))

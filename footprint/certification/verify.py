@@ -10,7 +10,10 @@ declares are the numbers the named data and method give. So :func:`verify_study`
    given with ``dataset_dir``, or an archived copy under ``search_dirs`` — and *refuses*
    (:class:`DatasetMismatchError`) when none has that hash, unless told to recompute with another
    one (``allow_dataset_mismatch``; the report then fails): numbers from other data are not a
-   verification;
+   verification. A Circular Footprint Formula study also names the CFF parameter file (its
+   sha256; the file sits next to the dataset folder, outside the dataset's hash): a recomputation
+   with another file, or a CFF study that does not name one, fails the report the same way
+   (``cff_parameters_mismatch``, ``cff_parameters_not_named``);
 3. recomputes the study with the engine on that dataset (location-based, market-based,
    exclusions: :func:`footprint.study_compute.recompute`), never reading a declared number;
 4. compares every declared number (total, location/market totals, stages, origins, aircraft,
@@ -184,19 +187,23 @@ def resolve_dataset(study: Study, options: VerifyOptions) -> tuple[Dataset, dict
     return dataset, info
 
 
-_ENGINES: dict[str, Any] = {}
+_ENGINES: dict[tuple[str, str], Any] = {}
 _ENGINES_LOCK = threading.Lock()
 
 
 def engine_for(dataset: Dataset):
-    """One engine per dataset content (engines are thread-safe and expensive to build)."""
-    from ..background import open_background
-    from ..engine import FootprintEngine
+    """One engine per dataset content and CFF parameter file (engines are thread-safe and
+    expensive to build; the parameter file is outside the dataset's hash, so two folders with the
+    same dataset can hold different files, and an engine reads its file once)."""
+    from ..cff import parameters_path
+    from ..engine import engine_for_dataset
 
+    cff_file = parameters_path(dataset)
+    key = (dataset.sha256, hashlib.sha256(cff_file.read_bytes()).hexdigest() if cff_file.exists() else "")
     with _ENGINES_LOCK:
-        engine = _ENGINES.get(dataset.sha256)
+        engine = _ENGINES.get(key)
         if engine is None:
-            engine = _ENGINES[dataset.sha256] = FootprintEngine(open_background(dataset))
+            engine = _ENGINES[key] = engine_for_dataset(dataset)
         return engine
 
 
@@ -246,6 +253,57 @@ def _provisional(study: Study, verified_on: date, validity_years: int) -> tuple[
         expiry_date=current.expiry_date or expiry_for(issue, validity_years),
     )
     return study.model_copy(update={"certification": filled}), True
+
+
+# ------------------------------------------------------------------ CFF parameter file
+
+
+def cff_parameters_info(study: Study, computation) -> dict[str, Any] | None:
+    """The CFF parameter file the study declares and the one the recomputation used (both
+    ``{file, sha256}`` or None), as ``resolve_dataset`` reports the dataset; None when neither
+    side is a CFF result (a cut-off study's report is unchanged)."""
+    declared = study.declared.cff_parameters if study.declared else None
+    recycling = computation.headline.recycling
+    used = dict(recycling["parameters"]) if recycling else None
+    if declared is None and used is None:
+        return None
+    declared_ref = declared.model_dump() if declared is not None else None
+    return {
+        "declared": declared_ref,
+        "used": used,
+        "matches": declared_ref is not None and used is not None and declared_ref["sha256"] == used["sha256"],
+    }
+
+
+def _cff_findings(info: dict | None, study_declares_results: bool) -> list[Finding]:
+    if info is None or info["matches"] or not study_declares_results:
+        return []
+    if info["declared"] is None:
+        return [
+            Finding(
+                "cff_parameters_not_named",
+                "blocking",
+                text("cert.verify.cff_parameters_not_named", "en", used_file=info["used"]["file"], used_sha=_short(info["used"]["sha256"])),
+                text("cert.verify.cff_parameters_not_named", "zh-Hans", used_file=info["used"]["file"], used_sha=_short(info["used"]["sha256"])),
+                field="declared.cff_parameters",
+            )
+        ]
+    used = info["used"] or {"file": "(none: the recomputation is cut-off)", "sha256": ""}
+    values = dict(
+        study_file=info["declared"]["file"],
+        study_sha=_short(info["declared"]["sha256"]),
+        used_file=used["file"],
+        used_sha=_short(used["sha256"]) if used["sha256"] else "-",
+    )
+    return [
+        Finding(
+            "cff_parameters_mismatch",
+            "blocking",
+            text("cert.verify.cff_parameters_mismatch", "en", **values),
+            text("cert.verify.cff_parameters_mismatch", "zh-Hans", **values),
+            field="declared.cff_parameters",
+        )
+    ]
 
 
 # ------------------------------------------------------------------ comparison
@@ -512,7 +570,9 @@ def verify_study(source: str | Path | Study, options: VerifyOptions | None = Non
         comparisons, lines, basis = _compare_numbers(study, computation)
         headline = computation.market if basis == "market" and computation.market is not None else computation.location
         misstatement = _misstatement(comparisons, lines, materiality, headline)
+    cff_info = cff_parameters_info(study, computation)
     findings = _study_findings(study, sha256, options, dataset_info, comparisons, lines, misstatement, rule_set, evaluation)
+    findings += _cff_findings(cff_info, study.declared is not None)
     blocking = any(f.severity == "blocking" for f in findings)
     status = "failed" if blocking else "passed_with_findings" if findings else "passed"
     headline = computation.headline
@@ -532,6 +592,7 @@ def verify_study(source: str | Path | Study, options: VerifyOptions | None = Non
         },
         "verified_on": verified_on.isoformat(),
         "dataset": dataset_info,
+        **({"cff_parameters": cff_info} if cff_info is not None else {}),
         "rule_set": rule_set.describe(),
         "method_id": headline.method["id"],
         "grid": headline.grid,
@@ -564,6 +625,14 @@ def verify_study(source: str | Path | Study, options: VerifyOptions | None = Non
 # ------------------------------------------------------------------ readable form
 
 
+def _cff_head(info: dict | None) -> list[str]:
+    if info is None:
+        return []
+    used = info["used"] or {"file": "none (cut-off)", "sha256": ""}
+    verdict = "matches the study" if info["matches"] else "DIFFERS from the study" if info["declared"] else "NOT NAMED by the study"
+    return [f"CFF parameters {used['file']} sha256 {_short(used['sha256']) if used['sha256'] else '-'} [{verdict}]"]
+
+
 def render_report(data: dict, language: str = "en") -> str:
     """A terminal-friendly report: verdict, provenance, misstatement, line table, findings."""
     zh = language.startswith("zh")
@@ -575,6 +644,7 @@ def render_report(data: dict, language: str = "en") -> str:
         f"product {study['product']} {study['model']}  ({study['declared_unit']})",
         f"dataset {dataset['used']['id']} {dataset['used']['version']} sha256 {_short(dataset['used']['sha256'])} "
         f"[{dataset['source']}{', matches the study' if dataset['matches'] else ', DIFFERS from the study'}]",
+        *_cff_head(data.get("cff_parameters")),
         f"rule set {rules['id']} {rules['version']} → {data['rules']['status']}; method {data['method_id']}; grid {data['grid']}; basis {data['basis']}",
         f"verified on {data['verified_on']}",
     ]

@@ -49,11 +49,10 @@ def engine_from(args: argparse.Namespace) -> Any:
         from ..engine import default_engine
 
         return default_engine()
-    from ..background import open_background
     from ..dataset import load_dataset
-    from ..engine import FootprintEngine
+    from ..engine import engine_for_dataset
 
-    return FootprintEngine(open_background(load_dataset(args.dataset)))
+    return engine_for_dataset(load_dataset(args.dataset))
 
 
 def suppliers_from(args: argparse.Namespace) -> Any:

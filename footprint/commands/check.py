@@ -36,11 +36,10 @@ def _engine(dataset_dir: str | None):
         from ..engine import default_engine
 
         return default_engine()
-    from ..background import open_background
     from ..dataset import load_dataset
-    from ..engine import FootprintEngine
+    from ..engine import engine_for_dataset
 
-    return FootprintEngine(open_background(load_dataset(dataset_dir)))
+    return engine_for_dataset(load_dataset(dataset_dir))
 
 
 def run(args: argparse.Namespace) -> int:

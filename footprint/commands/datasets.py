@@ -90,12 +90,11 @@ def run_check(args: argparse.Namespace) -> int:
     )
     if parameters_path(dataset).exists():
         parameters = load_cff_parameters(dataset)
-        values = [getattr(m, name) for m in parameters.materials for name in ("A", "Qsin_Qp", "Qsout_Qp")]
-        estimates = sum(1 for v in values if v.value is not None and v.tag == "E")
-        missing = sum(1 for v in values if v.value is None)
+        counts = parameters.tag_counts()
         print(
             f"CFF parameters {parameters.file} OK: {len(parameters.materials)} materials, {len(parameters.recycling_routes)} recycling routes; "
-            f"{estimates} of {len(values)} values are estimates (E), {missing} not found; sha256 {parameters.sha256}"
+            f"{sum(counts.values())} values: {counts['F']} found (F), {counts['R']} second-hand (R), {counts['E']} estimates (E), "
+            f"{counts['missing']} not found; sha256 {parameters.sha256}"
         )
     return 0
 
@@ -108,6 +107,7 @@ def run_audit(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..bom_io import read_bom
+    from ..cff import load_cff_parameters, parameters_path
     from ..dataset import load_dataset, repository_root
     from ..dataset_audit import audit_dataset, bom_demand, example_products
     from ..methods import load_method
@@ -118,7 +118,8 @@ def run_audit(args: argparse.Namespace) -> int:
     for path in args.bom:
         bom = read_bom(path)
         products[Path(path).name] = (bom_demand(bom, dataset), getattr(bom, "grid", None))
-    audit = audit_dataset(dataset, load_method().factors, products)
+    cff = load_cff_parameters(dataset) if parameters_path(dataset).exists() else None
+    audit = audit_dataset(dataset, load_method().factors, products, cff)
     if args.format == "json":
         print(json.dumps(audit.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -147,6 +148,13 @@ def run_audit(args: argparse.Namespace) -> int:
     )
     print()
     print("kg CO2e rows by the GWP set of their source: " + ", ".join(f"{k} {v}" for k, v in audit.gwp_sets.items()))
+    if audit.cff_parameters is not None:
+        counts = audit.cff_parameters["tag_counts"]
+        print(
+            f"CFF parameters {audit.cff_parameters['file']} (sha256 {audit.cff_parameters['sha256'][:12]}): "
+            f"{audit.cff_parameters['values']} values, {counts['F']} found (F), {counts['R']} second-hand (R), "
+            f"{counts['E']} estimates (E), {counts['missing']} not found"
+        )
     if audit.products:
         print()
         print(

@@ -72,11 +72,11 @@ def _monte_carlo_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _engine(method: str | None):
-    from ..engine import FootprintEngine, default_engine
+    from ..engine import default_engine
 
     engine = default_engine()
     if method and method != engine.method_id:
-        return FootprintEngine(engine.background, method)
+        return engine.with_method(method)
     return engine
 
 

@@ -188,3 +188,59 @@ def test_another_rule_set_version_is_refused_unless_given(tmp_path, study_engine
         verify_study(path, OPTIONS)
     told = VerifyOptions(dataset_dir=STUDY_DATASET, verification_date=EVALUATION_DATE, rule_set=Path("label_rules") / "gba-general.yaml")
     assert verify_study(path, told).passed
+
+
+# ---------------------------------------------------------------------- the CFF parameter file
+
+
+def cff_study(engine):
+    """The CFF battery study as submitted: declared with the engine, so it names the parameter
+    file (tests/data/cff/study-test.yaml) by name and sha256."""
+    from ..study_fixtures import cff_battery_study_data
+
+    data = cff_battery_study_data()
+    data["certification"] = {}
+    return build_study(engine, data)
+
+
+def test_declared_results_name_the_cff_parameter_file_only_for_a_cff_result(study_engine):
+    import hashlib
+
+    declared = cff_study(study_engine).declared
+    expected = hashlib.sha256((STUDY_DATASET.parent / "cff" / "study-test.yaml").read_bytes()).hexdigest()
+    assert (declared.cff_parameters.file, declared.cff_parameters.sha256) == ("study-test.yaml", expected)
+    cut_off = uncertified(study_engine)
+    assert cut_off.declared.cff_parameters is None and "cff_parameters" not in cut_off.canonical_json().decode()
+
+
+def test_verify_compares_the_cff_parameter_file_both_ways(tmp_path, study_engine):
+    path = write(tmp_path, cff_study(study_engine))
+    same = verify_study(path, OPTIONS)
+    info = same.data["cff_parameters"]
+    assert info["matches"] and info["declared"] == info["used"] and info["used"]["file"] == "study-test.yaml"
+    assert not any(code.startswith("cff_parameters") for code in codes(same))
+    assert "CFF parameters study-test.yaml" in same.render() and "matches the study" in same.render()
+
+    # the same dataset (same hash) next to another parameter file: only a note differs, so every
+    # number still agrees, yet the verification fails on the file
+    root = tmp_path / "datasets"
+    shutil.copytree(STUDY_DATASET, root / "study")
+    (root / "cff").mkdir()
+    text = (STUDY_DATASET.parent / "cff" / "study-test.yaml").read_text(encoding="utf-8")
+    (root / "cff" / "study-test.yaml").write_text(text.replace("note: test value}", "note: test value, reviewed}", 1), encoding="utf-8")
+    other = verify_study(path, VerifyOptions(dataset_dir=root / "study", verification_date=EVALUATION_DATE))
+    assert other.data["dataset"]["matches"] and not other.data["cff_parameters"]["matches"]
+    assert other.data["misstatement"]["misstatement_pct"] == 0.0
+    finding = next(f for f in other.findings if f["code"] == "cff_parameters_mismatch")
+    assert finding["severity"] == "blocking" and finding["field"] == "declared.cff_parameters" and other.status == "failed"
+    assert info["declared"]["sha256"][:12] in finding["message"] and other.data["cff_parameters"]["used"]["sha256"][:12] in finding["message"]
+    assert "循环足迹公式参数文件" in finding["message_zh"] and "DIFFERS from the study" in other.render().split("CFF parameters", 1)[1]
+
+    # a CFF study that does not name its file cannot be reproduced
+    edit(path, lambda d: d["declared"].pop("cff_parameters"))
+    unnamed = verify_study(path, OPTIONS)
+    assert "cff_parameters_not_named" in codes(unnamed) and unnamed.status == "failed"
+
+    # a cut-off study's report has no CFF block at all (its bytes stay as they were)
+    plain = verify_study(write(tmp_path, uncertified(study_engine), "plain.json"), OPTIONS)
+    assert "cff_parameters" not in plain.data

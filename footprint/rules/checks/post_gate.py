@@ -95,21 +95,24 @@ def cff_end_of_life_problems(result) -> list[tuple[str, str]]:
 
 
 def cff_summary(result) -> tuple[str, str]:
-    """A note for a passing finding naming the CFF parameters used that are estimates (tag E),
-    so a verifier sees them; empty for a cut-off result."""
-    estimates = sorted(
+    """A note for a passing finding naming the CFF parameters used that are estimates (tag E) or
+    read second-hand (tag R), so a verifier sees them; empty for a cut-off result."""
+    unverified = sorted(
         {
-            f"{name} of {material}"
+            f"{name} of {material} ({value['tag']})"
             for line in result.lines
             if line.is_cff
             for material, values in line.cff.get("materials", {}).items()
             for name, value in values.items()
-            if isinstance(value, dict) and value.get("tag") == "E"
+            if isinstance(value, dict) and value.get("tag") in ("E", "R")
         }
     )
-    if not estimates:
+    if not unverified:
         return "", ""
-    return f"; CFF parameters that are estimates (verify or state them per line): {', '.join(estimates)}", f"；循环足迹公式参数中的估算值（请核实或按行填写）：{'、'.join(estimates)}"
+    return (
+        f"; CFF parameters that are estimates (E) or second-hand (R) (verify or state them per line): {', '.join(unverified)}",
+        f"；循环足迹公式参数中的估算值（E）或转引值（R）（请核实或按行填写）：{'、'.join(unverified)}",
+    )
 
 
 class UseStageParams(Params):
