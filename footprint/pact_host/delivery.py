@@ -81,7 +81,7 @@ class DeliveryWorker:
                 log.warning("%s", lost)
                 return
             except RemoteHostError as error:
-                attempt = Attempt(False, permanent=is_permanent(error.status), http_status=error.status, error=str(error))
+                attempt = Attempt(False, permanent=is_permanent(error.status), http_status=error.status, error=str(error), retry_after=error.retry_after)
             except Exception as error:  # noqa: BLE001 - a bug or a database error of ours: logged, retried later
                 log.exception("outbox row %s: internal error", claimed.id)
                 attempt = Attempt(False, error=f"internal error: {type(error).__name__}: {error}")
