@@ -176,6 +176,11 @@ class OutboxEntry:
         return data
 
 
+def _new_row(now: datetime, **fields: Any) -> PactOutboxRow:
+    """A pending outbox row, due ``now``, whose window ends 72 hours later."""
+    return PactOutboxRow(status="pending", attempts=0, created_at=now, next_attempt_at=now, deadline_at=now + DELIVERY_WINDOW, last_error="", **fields)
+
+
 def worker_name() -> str:
     """host:pid, shown to operators as the holder of a claim."""
     return f"{socket.gethostname()}:{os.getpid()}"[:60]
@@ -203,15 +208,23 @@ class OutboxStore:
                 received = event_row("received", request, client_id, now)
                 session.add(received)
                 session.flush()
-                row = PactOutboxRow(
-                    request_row_id=received.id, client_id=client_id, source=answer_source, status="pending", attempts=0,
-                    created_at=now, next_attempt_at=now, deadline_at=now + DELIVERY_WINDOW, last_error="",
-                )  # fmt: skip
+                row = _new_row(now, request_row_id=received.id, client_id=client_id, source=answer_source)
                 session.add(row)
                 session.flush()
                 return row.id
         except IntegrityError:
             return None
+
+    @staticmethod
+    def queue_event(session: Session, client_id: str, event: Mapping[str, Any], now: datetime) -> PactOutboxRow:
+        """Add a ready event for ``client_id`` in the caller's transaction (a ``PublishedEvent``:
+        :mod:`.announcements`), due ``now``, with a 72-hour window."""
+        row = _new_row(
+            now, client_id=client_id, source=str(event["source"]), event_id=str(event["id"]), type=str(event["type"]),
+            body=json.dumps(event, ensure_ascii=False, sort_keys=True),
+        )  # fmt: skip
+        session.add(row)
+        return row
 
     # ------------------------------------------------------------ the worker's side
 
