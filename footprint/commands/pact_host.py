@@ -6,11 +6,14 @@ look after the events it sends.
     footprint pact-host outbox show ID
     footprint pact-host outbox retry ID [--reason TEXT] [--actor NAME]
     footprint pact-host outbox cancel ID [--reason TEXT] [--actor NAME]
+    footprint pact-host announcements [--status waiting|queued|nobody|unserved] [--format table|json]
 
 Footprints: every issued certificate whose certified study (``*.certified.json``) is under
 ``--studies`` (see ``footprint.pact_host.catalogue``). Clients: ``--credentials`` (see
 ``footprint.pact_host.credentials``). Events, the outbox and tokens are stored in the registry
-database; ``retry`` and ``cancel`` are recorded in its audit log with ``--actor``. See
+database; ``retry`` and ``cancel`` are recorded in its audit log with ``--actor``.
+``announcements`` lists the certificate changes the host announces to its clients
+(``footprint.pact_host.announcements``; the events themselves are outbox rows). See
 docs/pact-api.md.
 """
 
@@ -34,12 +37,11 @@ def register(subcommands) -> None:
     parser.add_argument("--datasets-dir", action="append", type=Path, default=[], metavar="DIR", help="more folders to search for a study's dataset by hash (repeatable)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; put TLS in front for other machines)")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--public-url", help="this host's URL as others reach it (the source of the events it sends)")
+    parser.add_argument("--public-url", help="this host's URL as others reach it: the source of the events it sends (without it, new footprints are not announced)")
     parser.set_defaults(handler=run, parser=parser)
 
-    outbox = parser.add_subparsers(dest="part", metavar="outbox").add_parser(
-        "outbox", help="events the host sends: list, show, retry, cancel (retries are automatic for 72 hours)"
-    )
+    parts = parser.add_subparsers(dest="part", metavar="outbox|announcements")
+    outbox = parts.add_parser("outbox", help="events the host sends: list, show, retry, cancel (retries are automatic for 72 hours)")
     actions = outbox.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = actions.add_parser("list", help="outbox rows, oldest first")
     listing.add_argument("--status", help="pending, delivered, failed or cancelled")
@@ -61,6 +63,14 @@ def register(subcommands) -> None:
         action.add_argument("--reason", default="", help="why (kept in the audit log)")
         add_registry_option(action, actor=True)
         action.set_defaults(handler=run_outbox_change, change=name)
+
+    announced = parts.add_parser(
+        "announcements", help="certificate changes announced to clients with a PublishedEvent (waiting, queued, nobody, unserved), oldest first"
+    )
+    announced.add_argument("--status", help="waiting, queued, nobody or unserved")
+    announced.add_argument("--format", choices=("table", "json"), default="table")
+    add_registry_option(announced)
+    announced.set_defaults(handler=run_announcements)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -127,4 +137,19 @@ def run_outbox_change(args: argparse.Namespace) -> int:
 
     when = f", next attempt {_when(entry.next_attempt_at)} UTC (a running host picks it up within {POLL_S:g} s)" if entry.status == "pending" else ""
     print(f"outbox row {entry.id}: {entry.status}{when}")
+    return 0
+
+
+def run_announcements(args: argparse.Namespace) -> int:
+    from ..pact_host.announcements import announcements
+    from ..text_table import format_table
+
+    with open_registry(args) as registry:
+        rows = announcements(registry, args.status)
+    if args.format == "json":
+        print(json.dumps([a.to_dict() for a in rows], ensure_ascii=False, indent=2))
+        return 0
+    table = [[a.id, a.status, a.certificate_number, a.change, _when(a.created_at), _when(a.next_check_at or a.done_at), a.note[:70]] for a in rows]
+    headers = ["id", "status", "certificate", "change", "changed (UTC)", "next check / done (UTC)", "note"]
+    print(format_table(headers, table, align_right={0}) if rows else "no announcements" if args.status is None else f"no {args.status} announcements")
     return 0

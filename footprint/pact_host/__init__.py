@@ -7,6 +7,7 @@
 * :mod:`.filters` — the spec's filter criteria (OR within a criterion, AND across);
 * :mod:`.events` — CloudEvents: parsing and the stored log;
 * :mod:`.replies` — the answer to a request (fulfilled or rejected);
+* :mod:`.announcements` — ``PublishedEvent``s for certificates issued, renewed or revoked;
 * :mod:`.outbox` — events to send, stored first, with the retry schedule and row claims;
 * :mod:`.delivery` — the worker thread that sends the outbox (permanent vs retried failures);
 * :mod:`.client` — a small httpx client (token, list with pagination, get, post events);

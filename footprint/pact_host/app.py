@@ -6,7 +6,9 @@ fields; errors in RFC 6749 5.2 form), ``GET /3/footprints`` (filters, ``limit``,
 other error body is the spec's ``Error`` object (:mod:`.errors`).
 
 Started (the app's lifespan), the host deletes revoked tokens and starts its delivery worker
-(:mod:`.delivery`), which sends the answers queued in the outbox; stopped, it stops the worker.
+(:mod:`.delivery`), which sends the answers queued in the outbox and, when the host knows its own
+URL (``public_url``), announces new, renewed and revoked certificates' footprints
+(:mod:`.announcements`); stopped, it stops the worker.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from .announcements import Announcer
 from .catalogue import Catalogue
 from .credentials import Client, Credentials
 from .delivery import DeliveryWorker
@@ -62,11 +65,22 @@ def host_state(
     deliver_in_background: bool = True,
     draw: Callable[[], float] = random.random,
 ) -> HostState:
-    """The host's state over ``catalogue.registry``: tokens, events, outbox and its worker."""
+    """The host's state over ``catalogue.registry``: tokens, events, outbox and its worker (which
+    announces footprints only with a ``public_url``: the events' source)."""
     registry = catalogue.registry
     outbox = OutboxStore(registry, draw)
-    worker = DeliveryWorker(outbox, credentials, catalogue, make_client)
+    announcer = None
+    if public_url:
+        announcer = Announcer(outbox, credentials, catalogue, events_url(public_url))
+    elif any(client.reply_to is not None for client in credentials.clients.values()):
+        log.warning("no public URL given (--public-url): new and changed footprints are not announced to clients until there is one")
+    worker = DeliveryWorker(outbox, credentials, catalogue, make_client, announcer=announcer)
     return HostState(catalogue, credentials, TokenStore(registry, credentials), EventStore(registry), outbox, worker, public_url, deliver_in_background)
+
+
+def events_url(base_url: str) -> str:
+    """This host's events endpoint under its base URL: the ``source`` of the events it sends."""
+    return f"{base_url.rstrip('/')}/3/events"
 
 
 def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
@@ -171,7 +185,7 @@ def create_app(state: HostState) -> FastAPI:
             if await run_in_threadpool(state.events.add, "received", event, client.id):
                 log.warning("request %s of %s stored; no reply_to host configured for it", event["id"], client.id)
         else:
-            source = f"{(state.public_url or str(request.base_url)).rstrip('/')}/3/events"
+            source = events_url(state.public_url or str(request.base_url))
             if await run_in_threadpool(state.outbox.add_request, event, client.id, source):
                 state.worker.wake()
         return Response(status_code=200)

@@ -13,7 +13,12 @@ registry status            served as
 =========================  =============================================================
 valid (also past expiry)   ``Active`` (the validity period tells a recipient it expired)
 superseded                 ``Deprecated``; its successor names it in ``precedingPfIds``
-suspended, revoked         not served (the body withdrew it); also a row that fails the
+revoked                    ``Deprecated``: the spec's status for a footprint withdrawn
+                           without a successor (its lifecycle section: "If a PCF becomes
+                           obsolete without being replaced", the status is set to
+                           ``Deprecated``), so a recipient that holds it learns it is void
+suspended                  not served (it may be reinstated, and a ``Deprecated`` footprint
+                           may not become ``Active`` again); also a row that fails the
                            registry's integrity check or was signed with a revoked key
 =========================  =============================================================
 """
@@ -32,7 +37,8 @@ from ..errors import FootprintError
 from ..study import load_study
 
 log = logging.getLogger(__name__)
-HIDDEN_STATUSES = ("suspended", "revoked")
+HIDDEN_STATUSES = ("suspended",)
+DEPRECATED_STATUSES = ("superseded", "revoked")
 MAX_STUDY_FILES = 10_000
 
 
@@ -110,6 +116,10 @@ class Catalogue:
 
     def footprints(self) -> list[dict[str, Any]]:
         """Every served footprint, in certificate issue order (stable for pagination)."""
+        return [footprint for _, footprint in self.served()]
+
+    def served(self) -> list[tuple[CertificateRecord, dict[str, Any]]]:
+        """Every served footprint with its certificate, in certificate issue order."""
         today = self.registry.today()
         records = self.registry.list()
         ids: dict[str, str] = {}
@@ -124,11 +134,11 @@ class Catalogue:
                 served.append((record, computed.document))
         result = []
         for record, document in served:
-            footprint = dict(document, status="Deprecated" if record.status == "superseded" else "Active")
+            footprint = dict(document, status="Deprecated" if record.status in DEPRECATED_STATUSES else "Active")
             preceding = ids.get(record.supersedes or "")
             if preceding and preceding != footprint["id"]:
                 footprint["precedingPfIds"] = [preceding]
-            result.append(footprint)
+            result.append((record, footprint))
         return result
 
     def footprint(self, footprint_id: str) -> dict[str, Any] | None:

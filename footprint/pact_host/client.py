@@ -36,7 +36,7 @@ def _problem(response: httpx.Response, body: bytes, what: str) -> RemoteHostErro
     text = f"{what}: HTTP {response.status_code}"
     if code or message:
         text += f" {code or ''}{': ' if code and message else ''}{message or ''}"
-    return RemoteHostError(text[:500], response.status_code, None if code is None else str(code)[:100])
+    return RemoteHostError(text[:500], response.status_code, None if code is None else str(code)[:100], retry_after=response.headers.get("retry-after"))
 
 
 class PactClient:
@@ -178,4 +178,4 @@ class PactClient:
         what = f"posting a {event.get('type')} failed"
         response, _ = self._call("POST", f"{self.host}/3/events", what, read_answer=False, json=dict(event), headers={"content-type": "application/cloudevents+json"})
         if not 200 <= response.status_code < 300:
-            raise RemoteHostError(f"{what}: HTTP {response.status_code}", response.status_code)
+            raise RemoteHostError(f"{what}: HTTP {response.status_code}", response.status_code, retry_after=response.headers.get("retry-after"))

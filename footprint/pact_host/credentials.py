@@ -20,10 +20,10 @@
 * ``access`` (optional) limits the footprints the client sees — in lists, by id and in answers to
   its requests — to those with one of the ``productIds`` or one of the ``companyIds`` given
   (case-insensitive, as filters). Without it the client sees every served footprint.
-* ``reply_to`` (optional) is the client's own PACT host: where the answer to its
-  ``RequestCreatedEvent`` is posted, with the credentials *that* host gave us. Because the file
-  holds such secrets, it must not be readable by group or others (``chmod 600``), as for signing
-  keys.
+* ``reply_to`` (optional) is the client's own PACT host, its events endpoint: where the answer to
+  its ``RequestCreatedEvent`` is posted, and the ``PublishedEvent`` announcing a footprint it may
+  see (:mod:`.announcements`), with the credentials *that* host gave us. Because the file holds
+  such secrets, it must not be readable by group or others (``chmod 600``), as for signing keys.
 """
 
 from __future__ import annotations

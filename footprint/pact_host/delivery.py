@@ -1,12 +1,15 @@
 """The host's delivery worker: one background thread that sends the outbox's due events.
 
-Each pass claims one due row at a time (:meth:`.outbox.OutboxStore.claim`), computes the answer
-if it is the row's first attempt (and keeps it), posts it to the client's ``reply_to`` host, and
+Each pass first turns due announcements of certificate changes into outbox rows (the
+``PublishedEvent``s of :mod:`.announcements`, when the host knows its own URL), then claims one
+due row at a time (:meth:`.outbox.OutboxStore.claim`), computes the answer to a request if it is
+the row's first attempt (and keeps it), posts the event to the client's ``reply_to`` host, and
 records the outcome. What counts as what:
 
 * delivered: a 2xx answer to ``POST /3/events``;
-* retried later (backoff): no connection, a timeout, a 5xx, 401 (after the client renewed its
-  token once), 408, 429, or an error of ours while computing the answer;
+* retried later (backoff, or the answer's ``Retry-After`` when longer: :func:`.outbox.next_delay`):
+  no connection, a timeout, a 5xx, 401 (after the client renewed its token once), 408, 429, or an
+  error of ours while computing the answer;
 * failed at once: any other 4xx (the receiver refuses this event: sending it again will not
   help), or a client that is no longer in the credentials file or has no ``reply_to``.
 
@@ -20,12 +23,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from .catalogue import Catalogue
 from .credentials import Credentials
 from .errors import RemoteHostError
 from .outbox import Attempt, ClaimLost, Claimed, OutboxStore
 from .replies import ClientFactory, answer_for, default_client
+
+if TYPE_CHECKING:
+    from .announcements import Announcer
 
 log = logging.getLogger(__name__)
 POLL_S = 15.0
@@ -40,9 +47,16 @@ def is_permanent(status: int | None) -> bool:
 
 class DeliveryWorker:
     def __init__(
-        self, outbox: OutboxStore, credentials: Credentials, catalogue: Catalogue, make_client: ClientFactory = default_client, poll_s: float = POLL_S
+        self,
+        outbox: OutboxStore,
+        credentials: Credentials,
+        catalogue: Catalogue,
+        make_client: ClientFactory = default_client,
+        poll_s: float = POLL_S,
+        announcer: Announcer | None = None,
     ) -> None:
         self.outbox = outbox
+        self.announcer = announcer
         self.credentials = credentials
         self.catalogue = catalogue
         self.make_client = make_client
@@ -54,7 +68,13 @@ class DeliveryWorker:
     # ------------------------------------------------------------ one pass
 
     def run_once(self, limit: int = 1000) -> int:
-        """Attempt every due row (at most ``limit``); the number of attempts made."""
+        """Queue due announcements, then attempt every due row (at most ``limit``); the number of
+        attempts made."""
+        if self.announcer is not None:
+            try:
+                self.announcer.run_once()
+            except Exception:  # noqa: BLE001 - the database or a study failed us: answers are still sent, announcing is tried again
+                log.exception("announcing footprints failed; tried again at the next pass")
         done = 0
         while done < limit and not self._stop.is_set():
             claimed = self.outbox.claim()
@@ -81,7 +101,7 @@ class DeliveryWorker:
                 log.warning("%s", lost)
                 return
             except RemoteHostError as error:
-                attempt = Attempt(False, permanent=is_permanent(error.status), http_status=error.status, error=str(error))
+                attempt = Attempt(False, permanent=is_permanent(error.status), http_status=error.status, error=str(error), retry_after=error.retry_after)
             except Exception as error:  # noqa: BLE001 - a bug or a database error of ours: logged, retried later
                 log.exception("outbox row %s: internal error", claimed.id)
                 attempt = Attempt(False, error=f"internal error: {type(error).__name__}: {error}")

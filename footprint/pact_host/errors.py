@@ -26,14 +26,16 @@ class RemoteHostError(PactHostError):
     ``kind`` says what went wrong, for a caller that words it for people (the web form):
     ``timeout``, ``unreachable``, ``credentials`` (the token was refused), ``http`` (an error
     status: see ``status`` and ``code``), ``invalid_json``, ``not_pact`` (JSON, but not the
-    answer the API defines), ``too_large``.
+    answer the API defines), ``too_large``. ``retry_after`` is the answer's ``Retry-After``
+    header as sent (the outbox reads it: :func:`.outbox.next_delay`).
     """
 
-    def __init__(self, message: str, status: int | None = None, code: str | None = None, kind: str = "http") -> None:
+    def __init__(self, message: str, status: int | None = None, code: str | None = None, kind: str = "http", retry_after: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.kind = kind
+        self.retry_after = retry_after
 
 
 class ApiError(PactHostError):

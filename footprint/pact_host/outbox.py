@@ -6,13 +6,20 @@ backoff for up to 72 hours, which outlives a process; and the answer to a reques
 with ``200`` must not be lost if the host stops right after. So a received request and its
 answer's row (table ``pact_outbox``, migration 0005) are written in one transaction
 (:meth:`OutboxStore.add_request`); the answer itself is computed at the first attempt and kept, so
-every retry sends the same CloudEvent (same id: receivers drop the copies).
+every retry sends the same CloudEvent (same id: receivers drop the copies). A ``PublishedEvent``
+(:mod:`.announcements`) is written whole with its row (:meth:`OutboxStore.queue_event`).
 
-**Schedule** (:func:`retry_delay_s`): after the n-th failed attempt the next one waits
-30 s x 2^(n-1), at most 1 hour, shortened at random by up to a quarter (jitter: hosts that failed
-together do not retry in step). No attempt is scheduled 72 hours or more after the row was
-created: the row is then ``failed``. A permanent refusal (a 4xx other than 401, 408, 429) fails it
-at once. ``footprint pact-host outbox retry`` gives a failed or cancelled row a new 72-hour window.
+**Schedule** (:func:`next_delay`): after the n-th failed attempt the next one waits
+30 s x 2^(n-1), at most 1 hour, shortened at random by up to a quarter (:func:`retry_delay_s`;
+jitter: hosts that failed together do not retry in step). When the receiver's answer says
+``Retry-After`` (seconds or an HTTP date, RFC 9110 §10.2.3; on any status that is tried again, in
+practice 429 and 503), the next attempt waits that long if it is longer than the backoff — never
+less than the backoff (a receiver answering ``Retry-After: 0`` is not asked again at once), and
+never more than :data:`MAX_RETRY_AFTER_S` (one odd header does not park the row for days). A
+value that is neither is ignored (the backoff applies; the row's last error says so). No attempt
+is scheduled 72 hours or more after the row was created: the row is then ``failed``. A permanent
+refusal (a 4xx other than 401, 408, 429) fails it at once. ``footprint pact-host outbox retry``
+gives a failed or cancelled row a new 72-hour window.
 
 **One deliverer per row.** A worker claims one due row at a time with a single ``UPDATE`` that
 sets a claim token and a lease (10 minutes); the row's id is chosen by a sub-select that is
@@ -30,11 +37,13 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import socket
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -50,8 +59,10 @@ DELIVERY_WINDOW = timedelta(hours=72)
 FIRST_DELAY_S = 30.0
 MAX_DELAY_S = 3600.0
 JITTER = 0.25  # a delay is shortened by up to this fraction
+MAX_RETRY_AFTER_S = 6 * 3600.0  # a longer Retry-After is waited for this long
 LEASE = timedelta(minutes=10)  # longer than one attempt (token + post, 30 s timeouts each)
 MAX_ERROR_CHARS = 1000
+DELTA_SECONDS = re.compile(r"[0-9]+")
 
 
 class OutboxError(PactHostError):
@@ -74,6 +85,41 @@ def retry_delay_s(failed_attempts: int, draw: float) -> float:
     return full * (1.0 - JITTER * draw)
 
 
+def retry_after_s(value: str, now: datetime) -> float | None:
+    """The seconds a ``Retry-After`` value asks to wait from ``now``, or None when it is neither
+    delta-seconds (ASCII digits) nor an HTTP date (IMF-fixdate, or the obsolete RFC 850 and
+    asctime forms, which RFC 9110 §5.6.7 asks recipients to accept; a date without a zone is
+    GMT). A date in the past asks for 0 s."""
+    text = value.strip()
+    if DELTA_SECONDS.fullmatch(text):
+        return float(text)  # may be inf for absurdly many digits: capped by the caller
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max((when - now).total_seconds(), 0.0)
+
+
+def next_delay(failed_attempts: int, draw: float, retry_after: str | None, now: datetime) -> tuple[float, str]:
+    """(seconds to the next attempt, a note for the row's last error) after the
+    ``failed_attempts``-th failure: the backoff, or the receiver's ``Retry-After`` when longer
+    (at most :data:`MAX_RETRY_AFTER_S`); a malformed ``Retry-After`` is ignored and noted."""
+    backoff = retry_delay_s(failed_attempts, draw)
+    if retry_after is None:
+        return backoff, ""
+    asked = retry_after_s(retry_after, now)
+    shown = retry_after.strip()[:60]
+    if asked is None:
+        return backoff, f"Retry-After {shown!r} ignored (neither seconds nor an HTTP date)"
+    if asked <= backoff:
+        return backoff, ""
+    if asked > MAX_RETRY_AFTER_S:
+        return MAX_RETRY_AFTER_S, f"Retry-After {shown!r} asks for more than {MAX_RETRY_AFTER_S:.0f} s: waiting {MAX_RETRY_AFTER_S:.0f} s"
+    return asked, f"waiting {asked:.0f} s as Retry-After {shown!r} asks"
+
+
 @dataclass(frozen=True)
 class Attempt:
     """What one delivery attempt gave."""
@@ -82,6 +128,7 @@ class Attempt:
     permanent: bool = False  # the receiver refused for good: no retry
     http_status: int | None = None
     error: str = ""
+    retry_after: str | None = None  # the receiver's Retry-After header, as sent
 
 
 @dataclass(frozen=True)
@@ -129,6 +176,11 @@ class OutboxEntry:
         return data
 
 
+def _new_row(now: datetime, **fields: Any) -> PactOutboxRow:
+    """A pending outbox row, due ``now``, whose window ends 72 hours later."""
+    return PactOutboxRow(status="pending", attempts=0, created_at=now, next_attempt_at=now, deadline_at=now + DELIVERY_WINDOW, last_error="", **fields)
+
+
 def worker_name() -> str:
     """host:pid, shown to operators as the holder of a claim."""
     return f"{socket.gethostname()}:{os.getpid()}"[:60]
@@ -156,15 +208,23 @@ class OutboxStore:
                 received = event_row("received", request, client_id, now)
                 session.add(received)
                 session.flush()
-                row = PactOutboxRow(
-                    request_row_id=received.id, client_id=client_id, source=answer_source, status="pending", attempts=0,
-                    created_at=now, next_attempt_at=now, deadline_at=now + DELIVERY_WINDOW, last_error="",
-                )  # fmt: skip
+                row = _new_row(now, request_row_id=received.id, client_id=client_id, source=answer_source)
                 session.add(row)
                 session.flush()
                 return row.id
         except IntegrityError:
             return None
+
+    @staticmethod
+    def queue_event(session: Session, client_id: str, event: Mapping[str, Any], now: datetime) -> PactOutboxRow:
+        """Add a ready event for ``client_id`` in the caller's transaction (a ``PublishedEvent``:
+        :mod:`.announcements`), due ``now``, with a 72-hour window."""
+        row = _new_row(
+            now, client_id=client_id, source=str(event["source"]), event_id=str(event["id"]), type=str(event["type"]),
+            body=json.dumps(event, ensure_ascii=False, sort_keys=True),
+        )  # fmt: skip
+        session.add(row)
+        return row
 
     # ------------------------------------------------------------ the worker's side
 
@@ -238,7 +298,10 @@ class OutboxStore:
             elif attempt.permanent:
                 row.status, row.finished_at = "failed", now
             else:
-                following = now + timedelta(seconds=retry_delay_s(row.attempts, self.draw()))
+                delay, note = next_delay(row.attempts, self.draw(), attempt.retry_after, now)
+                if note:
+                    row.last_error = f"{attempt.error} ({note})"[:MAX_ERROR_CHARS]
+                following = now + timedelta(seconds=delay)
                 if following >= row.deadline_at:
                     row.status, row.finished_at = "failed", now
                     row.last_error = f"gave up after {row.attempts} attempts (72-hour window ended): {row.last_error}"[:MAX_ERROR_CHARS]

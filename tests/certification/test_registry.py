@@ -51,6 +51,31 @@ def test_lifecycle_issue_suspend_reinstate_revoke(registry, signing_key, body, c
     assert audit[-1].detail == {"previous_status": "suspended", "status": "revoked", "reason": "misleading use of the label"}
 
 
+def test_issue_renew_and_revoke_note_an_announcement_in_their_transaction(registry, signing_key, body, clock):
+    """The PACT host announces from these rows (footprint.pact_host.announcements); a suspension
+    or reinstatement writes none, and an issue that fails before its commit leaves none."""
+    from footprint.pact_host.announcements import announcements
+
+    def changes() -> list[tuple[str, str, str]]:
+        return [(a.certificate_number, a.change, a.status) for a in announcements(registry)]
+
+    def full_disk(_record) -> None:
+        raise OSError("no space left on device")
+
+    with pytest.raises(OSError):
+        registry.issue(make_request(1), signing_key, body, "alice", before_commit=full_disk)
+    assert changes() == [] and registry.count() == 0
+    first = registry.issue(make_request(1), signing_key, body, "alice")
+    registry.suspend(first.number, "bob", "audit pending")
+    registry.reinstate(first.number, "bob")
+    second = registry.renew(first.number, make_request(2), signing_key, body, "bob", reason="re-verified")
+    with pytest.raises(OSError):
+        registry.renew(second.number, make_request(3), signing_key, body, "bob", before_commit=full_disk)
+    registry.revoke(second.number, "carol", "misstatement found")
+    assert changes() == [(first.number, "issued", "waiting"), (second.number, "renewed", "waiting"), (second.number, "revoked", "waiting")]
+    assert {a.created_at for a in announcements(registry)} == {clock.now()}
+
+
 def test_changes_need_actor_and_reason(registry, signing_key, body):
     with pytest.raises(RegistryError, match="actor"):
         registry.issue(make_request(1), signing_key, body, actor=" ")

@@ -16,6 +16,7 @@ import time
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -40,9 +41,18 @@ def client_entry(client_id: str, secret: str, **extra) -> dict:
     return {"id": client_id, "secret_sha256": secret_digest(secret), **extra}
 
 
+class CertifiedSetup(NamedTuple):
+    registry: str  # the SQLite file
+    studies: Path  # holds the certified study
+    number: str  # the certificate's number
+    report: Any  # the passed verification: issue or renew with it again
+    key: Any  # the body's signing key (registered in the registry)
+    body: Any  # BodyFacts of the body
+
+
 @pytest.fixture(scope="session")
 def certified_setup(tmp_path_factory, study_engine):
-    """(registry path, studies folder): the lamp study verified and certified on ISSUE_DAY."""
+    """:class:`CertifiedSetup`: the lamp study verified and certified on ISSUE_DAY."""
     from footprint.certification.clock import FixedClock
     from footprint.certification.document import BodyFacts
     from footprint.certification.issue import issue_certificate
@@ -58,10 +68,11 @@ def certified_setup(tmp_path_factory, study_engine):
     source.write_text(study.to_json(), encoding="utf-8")
     report = verify_study(source, VerifyOptions(dataset_dir=STUDY_DATASET, verification_date=ISSUE_DAY))
     target = str(root / "registry.sqlite")
+    key = SigningKey.generate()
+    body = BodyFacts(id="CBTEST", name="Test Certification Ltd.", name_zh="测试认证有限公司")
     with Registry.open(target, clock=FixedClock(ISSUE_DAY)) as registry:
-        body = BodyFacts(id="CBTEST", name="Test Certification Ltd.", name_zh="测试认证有限公司")
-        issued = issue_certificate(registry, report, SigningKey.generate(), body, "tester", out_dir=studies, stem="lamp")
-    return target, studies, issued.record.number
+        issued = issue_certificate(registry, report, key, body, "tester", out_dir=studies, stem="lamp")
+    return CertifiedSetup(target, studies, issued.record.number, report, key, body)
 
 
 def registry_copy(certified_setup, folder: Path) -> str:

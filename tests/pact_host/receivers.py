@@ -1,8 +1,9 @@
 """A requester's host as the supplier's delivery worker sees it, with scripted failures.
 
 :class:`ScriptedReceiver` is an ``httpx.MockTransport`` handler: each ``POST /3/events`` takes the
-next step of its script (an HTTP status to answer, an ``httpx`` exception to raise, or
-``STORED_THEN_504``: the event reaches the real host but the answer is lost); once the script is
+next step of its script (an HTTP status to answer, or a (status, headers) pair such as
+``(429, {"retry-after": "120"})``, an ``httpx`` exception to raise, or ``STORED_THEN_504``: the
+event reaches the real host but the answer is lost); once the script is
 used up, requests go to ``host`` (a TestClient of a real host app) or get ``200``. Token requests
 always go to ``host`` when there is one. Every event posted is recorded.
 """
@@ -18,11 +19,12 @@ STORED_THEN_504 = "stored-then-504"
 
 
 class ScriptedReceiver:
-    def __init__(self, script: Sequence[int | type[Exception] | str] = (), host=None, always: int | None = None) -> None:
+    def __init__(self, script: Sequence[int | tuple[int, dict[str, str]] | type[Exception] | str] = (), host=None, always: int | None = None) -> None:
         self.script = list(script)
         self.host = host
         self.always = always  # answer every event post with this status (after the script)
         self.posted: list[str] = []  # event ids, one per POST /3/events that arrived
+        self.events: list[dict] = []  # the events themselves, in the same order
         self.tokens = 0
 
     def _forward(self, request: httpx.Request) -> httpx.Response:
@@ -36,15 +38,17 @@ class ScriptedReceiver:
             if self.host is not None:
                 return self._forward(request)
             return httpx.Response(200, json={"access_token": f"token-{self.tokens}", "token_type": "bearer", "expires_in": 3600})
-        self.posted.append(json.loads(request.content)["id"])
+        self.events.append(json.loads(request.content))
+        self.posted.append(self.events[-1]["id"])
         step = self.script.pop(0) if self.script else self.always
         if isinstance(step, type) and issubclass(step, Exception):
             raise step("scripted failure", request=request)
         if step == STORED_THEN_504:
             self._forward(request)
             return httpx.Response(504, json={"code": "InternalError", "message": "gateway timeout"})
-        if isinstance(step, int):
-            return httpx.Response(step, json={"code": "Scripted", "message": f"scripted {step}"})
+        status, headers = step if isinstance(step, tuple) else (step, {})
+        if isinstance(status, int):
+            return httpx.Response(status, headers=headers, json={"code": "Scripted", "message": f"scripted {status}"})
         return self._forward(request) if self.host is not None else httpx.Response(200)
 
     def client_factory(self):

@@ -1,7 +1,8 @@
-"""Events: checked against the spec, stored once, and a request answered asynchronously between
-two real hosts (uvicorn servers in threads on free 127.0.0.1 ports, the supplier's delivery
-worker running in its own thread): the buyer's host receives the supplier's
-RequestFulfilledEvent, whose footprints validate against the spec."""
+"""Events: checked against the spec, stored once, and between two real hosts (uvicorn servers in
+threads on free 127.0.0.1 ports, the supplier's delivery worker running in its own thread): a
+request answered asynchronously (the buyer's host receives the supplier's RequestFulfilledEvent,
+whose footprints validate against the spec), and a certificate issued on the supplier's registry
+announced to the buyer's host (PublishedEvent), which then fetches the footprint."""
 
 from __future__ import annotations
 
@@ -38,33 +39,58 @@ def test_the_four_event_types_are_accepted_and_stored_once(host):
     assert client.post("/3/events", json=bad, headers=headers).status_code == 400
     assert client.post("/3/events", json=events[0]).status_code == 400  # no token
 
-def test_request_is_fulfilled_on_the_requesters_host(certified_setup, tmp_path):
+REPLY_SECRET = "s-secret-0123456789"
+
+
+@contextmanager
+def two_live_hosts(tmp_path, supplier_registry: str, supplier_studies):
+    """The supplier's host (client ``buyer``, whose events endpoint is the buyer's host; delivery
+    worker running) and the buyer's host (client ``supplier``), both served on 127.0.0.1; yields
+    (supplier URL, buyer URL, supplier state, buyer state)."""
     from footprint.certification.clock import SystemClock
     from footprint.pact_host.app import create_app
-    from footprint.pact_host.client import PactClient
-    from footprint.pact_host.events import REQUEST_CREATED, REQUEST_FULFILLED, new_event
 
     buyer_port, supplier_port = free_port(), free_port()
     buyer_url, supplier_url = f"http://127.0.0.1:{buyer_port}", f"http://127.0.0.1:{supplier_port}"
     (tmp_path / "buyer-studies").mkdir()
-    supplier_registry, supplier_state = open_host(registry_copy(certified_setup, tmp_path), certified_setup[1], write_credentials(tmp_path / "supplier.json", [
-        client_entry("buyer", SECRET, reply_to={"url": buyer_url, "client_id": "supplier", "client_secret": "s-secret-0123456789"}),
-    ]), SystemClock(), public_url=supplier_url, deliver_in_background=True)
-    buyer_registry, buyer_state = open_host(str(tmp_path / "buyer.sqlite"), tmp_path / "buyer-studies", write_credentials(tmp_path / "buyer.json", [
-        client_entry("supplier", "s-secret-0123456789"),
-    ]), SystemClock(), public_url=buyer_url)
+    supplier_clients = [client_entry("buyer", SECRET, reply_to={"url": buyer_url, "client_id": "supplier", "client_secret": REPLY_SECRET})]
+    supplier_db, supplier_state = open_host(
+        supplier_registry, supplier_studies, write_credentials(tmp_path / "supplier.json", supplier_clients), SystemClock(),
+        public_url=supplier_url, deliver_in_background=True,
+    )  # fmt: skip
+    buyer_db, buyer_state = open_host(
+        str(tmp_path / "buyer.sqlite"), tmp_path / "buyer-studies", write_credentials(tmp_path / "buyer.json", [client_entry("supplier", REPLY_SECRET)]),
+        SystemClock(), public_url=buyer_url,
+    )  # fmt: skip
     try:
         with serving(create_app(buyer_state), buyer_port), serving(create_app(supplier_state), supplier_port):
-            request = new_event(REQUEST_CREATED, f"{buyer_url}/3/events", {"geography": ["CN-GD"], "productId": ["urn:pact:gba-footprint:product-model:DL-12W-A"]})
-            assert_schema("RequestCreatedEvent", request)
-            with PactClient(supplier_url, "buyer", SECRET) as client:
-                client.post_event(request)
-            deadline = time.monotonic() + 30
-            while not buyer_state.events.events(REQUEST_FULFILLED):
-                assert time.monotonic() < deadline, "no RequestFulfilledEvent arrived"
-                time.sleep(0.05)
-        (received,) = buyer_state.events.events(REQUEST_FULFILLED)
-        assert received.client_id == "supplier" and received.direction == "received"
+            yield supplier_url, buyer_url, supplier_state, buyer_state
+    finally:
+        supplier_db.close()
+        buyer_db.close()
+
+
+def arrived(state, kind: str, seconds: float = 60):
+    """The one event of ``kind`` the host received, waited for."""
+    deadline = time.monotonic() + seconds
+    while not state.events.events(kind):
+        assert time.monotonic() < deadline, f"no {kind.rsplit('.', 2)[-2]} arrived"
+        time.sleep(0.05)
+    (received,) = state.events.events(kind)
+    assert (received.client_id, received.direction) == ("supplier", "received")
+    return received
+
+
+def test_request_is_fulfilled_on_the_requesters_host(certified_setup, tmp_path):
+    from footprint.pact_host.client import PactClient
+    from footprint.pact_host.events import REQUEST_CREATED, REQUEST_FULFILLED, new_event
+
+    with two_live_hosts(tmp_path, registry_copy(certified_setup, tmp_path), certified_setup.studies) as (supplier_url, buyer_url, supplier_state, buyer_state):
+        request = new_event(REQUEST_CREATED, f"{buyer_url}/3/events", {"geography": ["CN-GD"], "productId": ["urn:pact:gba-footprint:product-model:DL-12W-A"]})
+        assert_schema("RequestCreatedEvent", request)
+        with PactClient(supplier_url, "buyer", SECRET) as client:
+            client.post_event(request)
+        received = arrived(buyer_state, REQUEST_FULFILLED)
         assert received.event["data"]["requestEventId"] == request["id"]
         assert received.event["source"] == f"{supplier_url}/3/events"
         assert_schema("RequestFulfilledEvent", received.event)
@@ -72,11 +98,37 @@ def test_request_is_fulfilled_on_the_requesters_host(certified_setup, tmp_path):
             assert_schema("ProductFootprint", footprint)
         (sent,) = supplier_state.events.events(REQUEST_FULFILLED, direction="sent")
         assert sent.event["id"] == received.event["id"]
-        (row,) = supplier_state.outbox.entries()
+        (row,) = [e for e in supplier_state.outbox.entries() if e.type == REQUEST_FULFILLED]  # the other row announces the lamp's certificate
         assert (row.status, row.attempts, row.event_id) == ("delivered", 1, received.event["id"])
-    finally:
-        supplier_registry.close()
-        buyer_registry.close()
+
+
+def test_a_certificate_issued_on_one_host_is_announced_to_the_other(certified_setup, tmp_path):
+    """The supplier's host serves a new registry; the certificate is issued into it over another
+    connection, as ``footprint certificate issue`` would; the supplier's worker announces it to the
+    buyer's host, which fetches the footprint from the supplier with the credentials it was given."""
+    from footprint.certification.issue import issue_certificate
+    from footprint.certification.registry import Registry
+    from footprint.pact_host.client import PactClient
+    from footprint.pact_host.events import PUBLISHED
+
+    target, studies = str(tmp_path / "supplier.sqlite"), tmp_path / "supplier-studies"
+    studies.mkdir()
+    with two_live_hosts(tmp_path, target, studies) as (supplier_url, _, supplier_state, buyer_state):
+        with Registry.open(target) as officer:
+            issued = issue_certificate(officer, certified_setup.report, certified_setup.key, certified_setup.body, "officer", out_dir=studies, stem="lamp")
+        supplier_state.worker.wake()  # (a running host looks every 15 s; the test does not wait for that)
+        received = arrived(buyer_state, PUBLISHED)
+        assert received.event["source"] == f"{supplier_url}/3/events"
+        assert_schema("PublishedEvent", received.event)
+        (footprint_id,) = received.event["data"]["pfIds"]
+        with PactClient(supplier_url, "buyer", SECRET) as client:
+            footprint = client.get_footprint(footprint_id)
+        assert_schema("ProductFootprint", footprint)
+        assert footprint["id"] == footprint_id and footprint["status"] == "Active"
+        assert footprint["extensions"][0]["data"]["certificate"]["number"] == issued.record.number
+        (row,) = supplier_state.outbox.entries()
+        assert (row.status, row.attempts, row.event_id, row.client_id) == ("delivered", 1, received.event["id"], "buyer")
+
 
 def test_a_request_nothing_matches_is_rejected(host):
     from footprint.pact_host.events import REQUEST_CREATED, REQUEST_REJECTED, new_event

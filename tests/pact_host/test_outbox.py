@@ -250,6 +250,95 @@ def test_a_restart_resumes_queued_and_interrupted_deliveries(make_supplier, buye
     assert [e.event["id"] for e in buyer_state.events.events(REQUEST_FULFILLED)] == [entries[0].event_id, kept["id"]]
 
 
+# ------------------------------------------------------------------ Retry-After
+
+
+def test_retry_after_values_by_hand():
+    from footprint.pact_host.outbox import retry_after_s
+
+    now = datetime(1994, 11, 6, 8, 48, 7, tzinfo=timezone.utc)  # 90 s before the RFC 9110 example date
+    assert retry_after_s("120", now) == 120.0 and retry_after_s(" 7 ", now) == 7.0 and retry_after_s("0", now) == 0.0
+    assert retry_after_s("Sun, 06 Nov 1994 08:49:37 GMT", now) == 90.0  # IMF-fixdate
+    assert retry_after_s("Sunday, 06-Nov-94 08:49:37 GMT", now) == 90.0  # obsolete RFC 850 form
+    assert retry_after_s("Sun Nov  6 08:49:37 1994", now) == 90.0  # asctime form (GMT)
+    assert retry_after_s("Sun, 06 Nov 1994 08:00:00 GMT", now) == 0.0  # already past
+    for bad in ("", "soon", "-5", "1.5", "120 s", "\uff11\uff12\uff10", "Sun, 32 Nov 1994 08:49:37 GMT"):
+        assert retry_after_s(bad, now) is None, bad
+
+
+def test_retry_after_against_the_backoff_by_hand():
+    from footprint.pact_host.outbox import MAX_RETRY_AFTER_S, next_delay
+
+    now = datetime(2025, 6, 30, tzinfo=timezone.utc)
+    assert next_delay(2, 0.0, None, now) == (60.0, "")
+    assert next_delay(1, 0.0, "120", now) == (120.0, "waiting 120 s as Retry-After '120' asks")
+    assert next_delay(1, 0.0, "5", now) == (30.0, "")  # never sooner than the backoff
+    assert next_delay(1, 0.5, "27", now)[0] == 27.0  # longer than the shortened backoff, 26.25 s
+    assert next_delay(8, 0.0, "86400", now) == (MAX_RETRY_AFTER_S, "Retry-After '86400' asks for more than 21600 s: waiting 21600 s")
+    assert next_delay(3, 0.0, "9" * 400, now)[0] == 21_600.0  # float('9' * 400) is inf
+    assert next_delay(3, 0.0, "soon", now) == (120.0, "Retry-After 'soon' ignored (neither seconds nor an HTTP date)")
+
+
+def test_retry_after_of_429_and_503_is_honoured_on_the_fake_clock(make_supplier, buyer_host, host_clock):
+    from email.utils import format_datetime
+
+    from footprint.pact_host.events import REQUEST_FULFILLED
+
+    buyer, buyer_state = buyer_host
+    t0 = host_clock.now()
+    in_ten_minutes = format_datetime((t0 + timedelta(seconds=120 + 600)).astimezone(timezone.utc), usegmt=True)
+    receiver = ScriptedReceiver(
+        [(429, {"retry-after": "120"}), (503, {"retry-after": in_ten_minutes}), (503, {"retry-after": "0"}), (429, {"retry-after": "later"})], host=buyer
+    )
+    supplier, state = make_supplier(receiver)
+    post_request(supplier)
+    assert state.worker.run_once() == 1  # 429, asks 120 s (the backoff: 30 s)
+    entry = only_entry(state)
+    assert (entry.last_http_status, entry.next_attempt_at) == (429, t0 + timedelta(seconds=120))
+    assert entry.last_error.endswith("(waiting 120 s as Retry-After '120' asks)")
+    host_clock.advance(seconds=119)
+    assert state.worker.run_once() == 0
+    host_clock.advance(seconds=1)
+    assert state.worker.run_once() == 1  # 503 at 120 s, asks for an HTTP date 600 s on (the backoff: 60 s)
+    assert only_entry(state).next_attempt_at == t0 + timedelta(seconds=720)
+    host_clock.set(t0 + timedelta(seconds=720))
+    assert state.worker.run_once() == 1  # 503 asking 0 s: the third backoff, 120 s
+    entry = only_entry(state)
+    assert entry.next_attempt_at == t0 + timedelta(seconds=840) and "Retry-After" not in entry.last_error
+    host_clock.set(entry.next_attempt_at)
+    assert state.worker.run_once() == 1  # malformed: ignored, the fourth backoff, 240 s
+    entry = only_entry(state)
+    assert entry.next_attempt_at == t0 + timedelta(seconds=1080) and "Retry-After 'later' ignored" in entry.last_error
+    host_clock.set(entry.next_attempt_at)
+    assert state.worker.run_once() == 1
+    assert (only_entry(state).status, only_entry(state).attempts) == ("delivered", 5)
+    assert len(buyer_state.events.events(REQUEST_FULFILLED)) == 1
+
+
+def test_retry_after_is_capped_and_ends_with_the_window(make_supplier, host_clock):
+    receiver = ScriptedReceiver([(503, {"retry-after": "100000"})], always=503)
+    supplier, state = make_supplier(receiver)
+    t0 = host_clock.now()
+    post_request(supplier)
+    state.worker.run_once()
+    assert only_entry(state).next_attempt_at == t0 + timedelta(hours=6)  # asked 27.8 h, waits the longest: 6 h
+    host_clock.set(t0 + timedelta(hours=67))  # 5 hours before the window ends
+    receiver.script = [(503, {"retry-after": str(6 * 3600)})]
+    state.worker.run_once()
+    entry = only_entry(state)
+    assert (entry.status, entry.attempts, entry.finished_at) == ("failed", 2, t0 + timedelta(hours=67))
+    assert entry.last_error.startswith("gave up after 2 attempts (72-hour window ended)") and "21600 s" in entry.last_error
+
+
+@pytest.mark.parametrize("status", [400, 404])
+def test_retry_after_does_not_revive_a_permanent_refusal(make_supplier, status):
+    receiver = ScriptedReceiver([(status, {"retry-after": "60"})])
+    supplier, state = make_supplier(receiver)
+    post_request(supplier)
+    state.worker.run_once()
+    assert (only_entry(state).status, only_entry(state).next_attempt_at) == ("failed", None)
+
+
 # ------------------------------------------------------------------ one deliverer per row
 
 

@@ -207,10 +207,12 @@ class PactOutboxRow(Base):
     """An event the PACT host sends, stored before its first delivery attempt
     (``footprint.pact_host.outbox``) and delivered by the host's worker with retries.
 
-    Today every outgoing event answers a received ``RequestCreatedEvent`` (``request_row_id``,
-    unique: a request is answered once). The answer is computed at the first attempt and kept
-    (``event_id``, ``type``, ``body``): every retry sends the same CloudEvent. ``claim`` and
-    ``lease_until`` say which worker is delivering it and until when no other may take it.
+    Two kinds: the answer to a received ``RequestCreatedEvent`` (``request_row_id``, unique: a
+    request is answered once), computed at the first attempt and kept; and a ``PublishedEvent``
+    announcing footprints (``footprint.pact_host.announcements``), whose body is written with the
+    row. Either way every retry sends the same CloudEvent (``event_id``, ``type``, ``body``).
+    ``claim`` and ``lease_until`` say which worker is delivering it and until when no other may
+    take it.
     """
 
     __tablename__ = "pact_outbox"
@@ -239,6 +241,39 @@ class PactOutboxRow(Base):
     last_http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_error: Mapped[str] = mapped_column(Text)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+ANNOUNCEMENT_CHANGES = ("issued", "renewed", "revoked")
+ANNOUNCEMENT_STATUSES = ("waiting", "queued", "nobody", "unserved")
+
+
+class PactAnnouncementRow(Base):
+    """A certificate change the PACT host is to announce to its clients with a ``PublishedEvent``
+    (``footprint.pact_host.announcements``).
+
+    Written by the registry in the transaction that issues, renews or revokes the certificate, so
+    no change goes unannounced, whichever process made it (``footprint certificate issue`` is not
+    the host, and does not know the host's clients). The host turns it into one outbox row per
+    client that may see the footprint (``queued``), or finds no such client (``nobody``), or
+    gives up when the footprint was still not served 72 hours on (``unserved``); until then it is
+    ``waiting`` and looked at again at ``next_check_at``.
+    """
+
+    __tablename__ = "pact_announcements"
+    __table_args__ = (
+        CheckConstraint("change IN ('issued', 'renewed', 'revoked')", name="change"),
+        CheckConstraint("status IN ('waiting', 'queued', 'nobody', 'unserved')", name="status"),
+        Index(None, "status", "next_check_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    certificate_number: Mapped[str] = mapped_column(String(40))
+    change: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_check_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
 
 
 class PactTokenRow(Base):

@@ -33,6 +33,10 @@ Why it is built this way:
   certificate row and counter locks; afterwards only rows the transaction already holds are
   written), so it cannot take part in a deadlock. The database backs this up: the id is the
   primary key and ``prev_hash`` is unique, so a forked append fails rather than being stored.
+* **Changes to announce.** Issuing, renewing and revoking also write a row of
+  ``pact_announcements`` in their transaction: the PACT host (``footprint.pact_host``) tells its
+  clients about the footprint from it, even when it was not running or another process made the
+  change.
 * **Clock injected** (:mod:`..clock`): validity, expiry lists and audit times are testable.
 """
 
@@ -69,7 +73,7 @@ from ..numbering import format_number, normalise_body_id, normalise_number
 from ..signing import SigningKey, VerifyKey, load_public_pem
 from .chain import GENESIS, entry_hash
 from .integrity import record_problems
-from .models import AuditRow, CertificateRow, CounterRow, KeyRow
+from .models import AuditRow, CertificateRow, CounterRow, KeyRow, PactAnnouncementRow
 
 REGISTRY_URL_ENV = "GBA_REGISTRY_URL"
 VERSION_TABLE = "gba_registry_version"
@@ -557,6 +561,12 @@ class Registry:
             raise NotFoundError(f"no certificate {number!r} in the registry")
         return row
 
+    def _announce(self, session: Session, number: str, change: str) -> None:
+        """Note, in the changing transaction, that the PACT host is to announce this certificate's
+        footprint (a new one, a renewal with its predecessor, a revoked one now Deprecated)."""
+        now = self.clock.now()
+        session.add(PactAnnouncementRow(certificate_number=number, change=change, status="waiting", created_at=now, next_check_at=now, note=""))
+
     # -------------------------------------------------------------- issuing
 
     def _insert(
@@ -812,6 +822,7 @@ class Registry:
         with self._writing() as session:
             self._check_active_study(session, request)
             row = self._insert(session, request, key, body, actor, certify=certify)
+            self._announce(session, row.number, "issued")
             session.flush()
             record = CertificateRecord.from_row(row)
             if before_commit is not None:
@@ -856,6 +867,7 @@ class Registry:
             session.flush()
             new = self._insert(session, request, key, body, actor, supersedes=old.number, certify=certify)
             old.superseded_by = new.number
+            self._announce(session, new.number, "renewed")
             self._audit(
                 session,
                 actor,
@@ -900,6 +912,8 @@ class Registry:
             row.status_reason = reason or ""
             row.updated_at = self.clock.now()
             self._audit(session, actor, action, row.number, previous_status=previous, status=target, reason=reason)
+            if target == "revoked":  # a suspension may be lifted: only a revocation is announced (Deprecated)
+                self._announce(session, row.number, "revoked")
             session.flush()
             return CertificateRecord.from_row(row)
 
