@@ -4,6 +4,17 @@ answer a request on the requester's host.
 
 ``http`` may be any ``httpx.Client`` (FastAPI's ``TestClient`` is one), so tests run the client
 against an app in the same process.
+
+Where it connects: anywhere the address leads, unless it is given a ``guard``
+(:class:`.address_guard.AddressGuard`): then every connection — the token request, every page —
+goes only to addresses the guard allows, pinned as checked (see :mod:`.address_guard`). Give one
+whenever the address comes from someone other than whoever runs this process (the web form
+does; the CLI does with ``--public-only``).
+
+Redirects are not followed (an answer 3xx is an error of kind ``redirect``): a PACT host is asked
+at its own address, and the token request carries the client secret. A ``Link`` next page on
+another scheme, host or port is refused too (kind ``foreign_link``): the bearer token would go
+with it.
 """
 
 from __future__ import annotations
@@ -15,13 +26,18 @@ from typing import Any
 
 import httpx
 
-from ..errors import InputError
+from ..errors import InputError, shorten
 from ..user_json import read_json
+from .address_guard import AddressGuard, GuardedTransport
 from .errors import RemoteHostError
 
 MAX_PAGES = 10_000  # a host whose next links never end is refused, not followed forever
 EXPIRY_MARGIN_S = 5.0
 MAX_RESPONSE_BYTES = 50_000_000  # a page of 1,000 footprints is a few MB; more is not an answer
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port or {"http": 80, "https": 443}.get(url.scheme)
 
 
 def _problem(response: httpx.Response, body: bytes, what: str) -> RemoteHostError:
@@ -41,7 +57,8 @@ def _problem(response: httpx.Response, body: bytes, what: str) -> RemoteHostErro
 
 class PactClient:
     """One connection to one host. ``timeout`` (seconds) bounds every request; an answer longer
-    than ``max_response_bytes`` (after decompression) is refused while it is being read."""
+    than ``max_response_bytes`` (after decompression) is refused while it is being read;
+    ``guard``: connect only where it allows (not with ``http``, whose transport is the caller's)."""
 
     def __init__(
         self,
@@ -52,11 +69,14 @@ class PactClient:
         http: httpx.Client | None = None,
         timeout: float = 30.0,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
+        guard: AddressGuard | None = None,
     ) -> None:
+        if http is not None and guard is not None:
+            raise ValueError("give PactClient a guard or an http client, not both: the guard works in the client's transport")
         self.host = host.rstrip("/")
         self.client_id = client_id
         self._secret = secret
-        self._http = http or httpx.Client(timeout=timeout)
+        self._http = http or httpx.Client(timeout=timeout, transport=None if guard is None else GuardedTransport(guard))
         self._owns_http = http is None
         self._max_bytes = max_response_bytes
         self._token: str | None = None
@@ -90,6 +110,9 @@ class PactClient:
             raise RemoteHostError(f"{self.host} did not answer in time", kind="timeout") from None
         except httpx.HTTPError as error:
             raise RemoteHostError(f"cannot reach {self.host}: {error}", kind="unreachable") from None
+        if 300 <= response.status_code < 400:
+            location = shorten(response.headers.get("location", ""), 200)
+            raise RemoteHostError(f"{self.host} answered with a redirect (HTTP {response.status_code}) to {location}: redirects are not followed", response.status_code, kind="redirect")
         return response, bytes(body)
 
     def _object(self, body: bytes, what: str) -> dict[str, Any]:
@@ -160,8 +183,18 @@ class PactClient:
             if not isinstance(data, list):
                 raise RemoteHostError(f"{self.host} answered ListFootprints without a data list", kind="not_pact")
             yield data
-            url, request_params = response.links.get("next", {}).get("url"), None
+            url, request_params = self._next_page(response), None
         raise RemoteHostError(f"{self.host} gave more than {MAX_PAGES} pages")
+
+    def _next_page(self, response: httpx.Response) -> str | None:
+        """The ``Link`` next URL (a relative one read against the page's), if on this host."""
+        link = response.links.get("next", {}).get("url")
+        if link is None:
+            return None
+        url = response.url.join(link)
+        if _origin(url) != _origin(httpx.URL(self.host)):
+            raise RemoteHostError(f"{self.host} gave a next page on another host ({shorten(str(url), 200)}): not followed, the token would go with it", kind="foreign_link")
+        return str(url)
 
     def list_footprints(self, criteria: Mapping[str, Sequence[str] | str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         return [footprint for page in self.pages(criteria, limit) for footprint in page]

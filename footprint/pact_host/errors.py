@@ -26,7 +26,10 @@ class RemoteHostError(PactHostError):
     ``kind`` says what went wrong, for a caller that words it for people (the web form):
     ``timeout``, ``unreachable``, ``credentials`` (the token was refused), ``http`` (an error
     status: see ``status`` and ``code``), ``invalid_json``, ``not_pact`` (JSON, but not the
-    answer the API defines), ``too_large``. ``retry_after`` is the answer's ``Retry-After``
+    answer the API defines), ``too_large``, ``redirect`` (a 3xx answer: not followed),
+    ``foreign_link`` (a next page on another host: not followed), ``refused_address`` (the name
+    resolved to an address a guarded client may not reach:
+    :class:`.address_guard.AddressRefused`). ``retry_after`` is the answer's ``Retry-After``
     header as sent (the outbox reads it: :func:`.outbox.next_delay`).
     """
 

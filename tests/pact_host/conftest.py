@@ -144,11 +144,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app, port: int):
-    """``app`` served by uvicorn in a thread on 127.0.0.1:``port``; yields its base URL."""
+def serving(app, port: int, **options):
+    """``app`` served by uvicorn in a thread on 127.0.0.1:``port``; yields its base URL
+    (``https`` when ``options`` give uvicorn a certificate, ``ssl_certfile``)."""
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -156,7 +157,7 @@ def serving(app, port: int):
         assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if options.get('ssl_certfile') else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
