@@ -9,6 +9,13 @@ The secret is read from ``$GBA_PACT_CLIENT_SECRET`` (or ``--secret-env NAME``); 
 works but is visible to other users in the process list. ``fetch --add-to`` appends the footprint
 to a BOM as a supplier line (``footprint.exchange.pact.supplier_line``); compute that BOM with
 ``footprint report|export BOM --supplier supplier.pact.json``.
+
+Where it connects: wherever ``--host`` leads, by default. The command runs on its user's own
+machine, so the address is typed by someone who can already reach that machine's network: there
+is no one to protect the network from, and blocking private addresses would break hosts on a
+company network and a host run locally. ``--public-only`` applies the web form's guard
+(:mod:`footprint.pact_host.address_guard`: public addresses only, plus
+``$GBA_PACT_ALLOWED_NETWORKS``) for a script that runs on a server with addresses others gave it.
 """
 
 from __future__ import annotations
@@ -30,6 +37,11 @@ def _add_connection(parser: argparse.ArgumentParser, filters: bool = True) -> No
     parser.add_argument("--host", required=True, help="base URL of the PACT host, e.g. https://pact.supplier.example")
     parser.add_argument("--client-id", required=True)
     parser.add_argument("--secret", help=f"client secret (prefer ${SECRET_ENV}: arguments are visible in ps)")
+    parser.add_argument(
+        "--public-only",
+        action="store_true",
+        help="connect only to public addresses, as the web form does (for addresses others gave you); $GBA_PACT_ALLOWED_NETWORKS lists private networks still allowed",
+    )
     parser.add_argument("--secret-env", default=SECRET_ENV, metavar="NAME", help=f"environment variable holding the secret (default {SECRET_ENV})")
     if filters:
         for name in FILTERS:
@@ -67,12 +79,13 @@ def register(subcommands) -> None:
 
 
 def _client(args: argparse.Namespace):
+    from ..pact_host.address_guard import guard_from_environment
     from ..pact_host.client import PactClient
 
     secret = args.secret or os.environ.get(args.secret_env)
     if not secret:
         raise FootprintError(f"no client secret: set ${args.secret_env} (or give --secret)")
-    return PactClient(args.host, args.client_id, secret)
+    return PactClient(args.host, args.client_id, secret, guard=guard_from_environment() if args.public_only else None)
 
 
 def _criteria(args: argparse.Namespace) -> dict[str, list[str]]:

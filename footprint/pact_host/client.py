@@ -110,6 +110,8 @@ class PactClient:
             raise RemoteHostError(f"{self.host} did not answer in time", kind="timeout") from None
         except httpx.HTTPError as error:
             raise RemoteHostError(f"cannot reach {self.host}: {error}", kind="unreachable") from None
+        except (httpx.InvalidURL, UnicodeError) as error:  # e.g. 999.1.1.1, a malformed IDNA name
+            raise RemoteHostError(f"not a valid address: {shorten(url, 200)} ({error})", kind="invalid_url") from None
         if 300 <= response.status_code < 400:
             location = shorten(response.headers.get("location", ""), 200)
             raise RemoteHostError(f"{self.host} answered with a redirect (HTTP {response.status_code}) to {location}: redirects are not followed", response.status_code, kind="redirect")
@@ -191,7 +193,10 @@ class PactClient:
         link = response.links.get("next", {}).get("url")
         if link is None:
             return None
-        url = response.url.join(link)
+        try:
+            url = response.url.join(link)
+        except (httpx.InvalidURL, UnicodeError):
+            raise RemoteHostError(f"{self.host} gave a next page link that is not a valid address: {shorten(link, 200)}", kind="not_pact") from None
         if _origin(url) != _origin(httpx.URL(self.host)):
             raise RemoteHostError(f"{self.host} gave a next page on another host ({shorten(str(url), 200)}): not followed, the token would go with it", kind="foreign_link")
         return str(url)

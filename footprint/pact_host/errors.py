@@ -27,7 +27,8 @@ class RemoteHostError(PactHostError):
     ``timeout``, ``unreachable``, ``credentials`` (the token was refused), ``http`` (an error
     status: see ``status`` and ``code``), ``invalid_json``, ``not_pact`` (JSON, but not the
     answer the API defines), ``too_large``, ``redirect`` (a 3xx answer: not followed),
-    ``foreign_link`` (a next page on another host: not followed), ``refused_address`` (the name
+    ``foreign_link`` (a next page on another host: not followed), ``invalid_url`` (an address
+    httpx cannot parse, e.g. ``https://999.1.1.1``), ``refused_address`` (the name
     resolved to an address a guarded client may not reach:
     :class:`.address_guard.AddressRefused`). ``retry_after`` is the answer's ``Retry-After``
     header as sent (the outbox reads it: :func:`.outbox.next_delay`).

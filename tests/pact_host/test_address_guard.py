@@ -222,6 +222,10 @@ def _app():
     def foreign():
         return JSONResponse({"data": []}, headers={"link": '<http://10.0.0.5/3/footprints?offset=1>; rel="next"'})
 
+    @app.get("/badlink/3/footprints")
+    def bad_link():
+        return JSONResponse({"data": []}, headers={"link": '<http://999.1.1.1/3/footprints?offset=1>; rel="next"'})
+
     @app.get("/to-metadata")
     def to_metadata():
         return RedirectResponse(METADATA, status_code=302)
@@ -286,6 +290,30 @@ def test_a_next_page_on_another_host_is_not_followed(local_url, answers):
             client.list_footprints()
     assert caught.value.kind == "foreign_link" and "http://10.0.0.5/3/footprints?offset=1" in str(caught.value)
     assert "10.0.0.5" not in answers.asked
+    with PactClient(local_url + "/badlink", "buyer", "secret") as client:
+        with pytest.raises(RemoteHostError, match="not a valid address") as caught:
+            client.list_footprints()
+    assert caught.value.kind == "not_pact"
+
+
+def test_the_cli_connects_anywhere_unless_told_public_only(local_url, monkeypatch, capsys):
+    """``footprint pact-client`` runs on its user's own machine: a host on 127.0.0.1 is reached;
+    ``--public-only`` applies the web form's guard and its allowed networks."""
+    from footprint.cli import main
+    from footprint.pact_host.address_guard import ALLOWED_NETWORKS_ENV
+
+    monkeypatch.setenv("GBA_PACT_CLIENT_SECRET", "secret")
+    monkeypatch.delenv(ALLOWED_NETWORKS_ENV, raising=False)
+    listing = ["pact-client", "list", "--host", local_url, "--client-id", "buyer"]
+    assert main(listing) == 0 and "0 footprint(s)" in capsys.readouterr().err
+    assert main([*listing, "--public-only"]) == 2
+    assert "127.0.0.1 is a loopback address (this computer itself): not connecting" in capsys.readouterr().err
+    monkeypatch.setenv(ALLOWED_NETWORKS_ENV, LOCAL)
+    assert main([*listing, "--public-only"]) == 0 and "0 footprint(s)" in capsys.readouterr().err
+    monkeypatch.setenv(ALLOWED_NETWORKS_ENV, "127.0.0.1/8")  # host bits set: refused, not widened
+    assert main([*listing, "--public-only"]) == 2 and "'127.0.0.1/8' is not an IP address or network" in capsys.readouterr().err
+    assert main(["pact-client", "list", "--host", "https://999.1.1.1", "--client-id", "buyer"]) == 2
+    assert "not a valid address" in capsys.readouterr().err
 
 
 def test_a_guard_and_a_callers_http_client_are_not_taken_together():
