@@ -18,6 +18,13 @@ press (no connection, token or secret is kept: Streamlit runs sessions as thread
 process). The address must be ``https://`` (PACT requires TLS; the secret travels with each
 token request); ``http://`` is accepted only for this computer (``localhost``, ``127.0.0.0/8``,
 ``::1``): a host run locally or a test.
+
+Where the server connects: only to public addresses, through the guard of
+:mod:`footprint.pact_host.address_guard` (the name resolved once per connection, every address
+checked, the connection made to the checked address; redirects not followed), because the
+address is typed by whoever opens the page and the request leaves from the web server. A
+deployment whose suppliers' hosts are on its own network allows those networks in
+``$GBA_PACT_ALLOWED_NETWORKS`` (so does a host on this computer: ``127.0.0.1/32``).
 """
 
 from __future__ import annotations
@@ -111,18 +118,27 @@ def _is_loopback(hostname: str) -> bool:
         return False
 
 
+EXAMPLE_HOST = "https://pact.supplier.example"
+
+
+def _not_an_address(text: str) -> InputError:
+    return _refused(f"not a web address: enter the host's address, e.g. {EXAMPLE_HOST}", f"不是有效的网址，请输入主机地址，例如 {EXAMPLE_HOST}", "host", text)
+
+
 def host_url(text: str) -> str:
     """The host's base URL, or InputError: https (http only for this computer), no user or
     password in it, no query."""
+    import httpx
+
     text = (text or "").strip()
-    example = "https://pact.supplier.example"
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        raise _refused(f"not a web address: enter the host's address, e.g. {example}", f"不是有效的网址，请输入主机地址，例如 {example}", "host", text) from None
+        httpx.URL(text)  # the client's own parser: 999.1.1.1, 0251.0376.0251.0376, a bad IDNA name
+    except (ValueError, httpx.InvalidURL):
+        raise _not_an_address(text) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _refused(f"enter the host's address with https://, e.g. {example}", f"请输入以 https:// 开头的主机地址，例如 {example}", "host", text)
+        raise _refused(f"enter the host's address with https://, e.g. {EXAMPLE_HOST}", f"请输入以 https:// 开头的主机地址，例如 {EXAMPLE_HOST}", "host", text)
     if parts.username or parts.password:
         raise _refused(
             "no user name or password in the address: the client id and secret go in their own fields",
@@ -150,7 +166,7 @@ class Listing:
     more: bool = False
 
 
-def _host_problem(error: Any, host: str, client_id: str) -> InputError:
+def _host_problem(error: Any, host: str, client_id: str, typed: str) -> InputError:
     """A refusal or failure of the host, in words a buyer can act on (both languages)."""
     kind, status, code = error.kind, error.status, error.code or ""
     if kind == "timeout":
@@ -163,10 +179,36 @@ def _host_problem(error: Any, host: str, client_id: str) -> InputError:
             f"{host} 拒绝了客户端编号“{client_id}”及所填密钥（HTTP {status} {code}）：请向供应商核对",
             "client_id",
         )
+    if kind == "invalid_url":  # parsed, but not connectable (a malformed IDNA name such as xn--)
+        return _not_an_address(typed)
     if kind == "invalid_json":
         return _refused(f"{host} did not answer with JSON: is this the address of a PACT host?", f"{host} 的应答不是 JSON：这是 PACT 主机的地址吗？", "host")
     if kind == "not_pact":
         return _refused(f"{host} answered, but not as a PACT v3 host does: check the address", f"{host} 有应答，但不是 PACT v3 主机的应答：请检查地址", "host")
+    if kind == "refused_address":
+        from footprint.pact_host.address_guard import ALLOWED_NETWORKS_ENV
+
+        return _refused(
+            f"{error.where}: this server connects only to public addresses, so that the form cannot reach the server's own network; "
+            f"if the supplier's host is on your network, the server's operator can allow it ({ALLOWED_NETWORKS_ENV})",
+            f"{error.where_zh}：本服务器只连接公网地址，以免此表单被用来访问服务器所在的内部网络；"
+            f"如供应商主机位于您的内部网络，可请服务器管理员放行（{ALLOWED_NETWORKS_ENV}）",
+            "host",
+            typed,
+        )
+    if kind == "redirect":
+        return _refused(
+            f"{host} answered with a redirect (HTTP {status}), which the fetch does not follow: enter the address of the PACT host itself",
+            f"{host} 返回了重定向（HTTP {status}），获取时不会跟随重定向：请输入 PACT 主机本身的地址",
+            "host",
+            typed,
+        )
+    if kind == "foreign_link":
+        return _refused(
+            f"{host} sent its next page to another host, which is not followed (the access token would go there): ask the supplier to correct the host's page links",
+            f"{host} 把下一页指向了另一台主机，不会跟随（访问令牌会被发往该主机）：请供应商修正主机的分页链接",
+            "host",
+        )
     if kind == "too_large":
         return _refused(f"{host} sent more than {MAX_RESPONSE_BYTES // 1_000_000} MB: narrow the filters", f"{host} 返回的数据超过 {MAX_RESPONSE_BYTES // 1_000_000} MB：请缩小筛选范围", "host")
     if status == 404:
@@ -180,10 +222,11 @@ def _host_problem(error: Any, host: str, client_id: str) -> InputError:
     return _refused(f"{host} answered HTTP {status} {code}", f"{host} 应答 HTTP {status} {code}", "host")
 
 
-def fetch_footprints(host: str, client_id: str, secret: str, *, product_id: str = "", geography: str = "", http: Any = None) -> Listing:
+def fetch_footprints(host: str, client_id: str, secret: str, *, product_id: str = "", geography: str = "") -> Listing:
     """The host's footprints matching the filters (ListFootprints, every page up to
-    :data:`MAX_LISTED`); InputError with a bilingual reason for every failure. ``secret`` is
-    used for this call only."""
+    :data:`MAX_LISTED`), asked only at addresses the deployment's guard allows; InputError with
+    a bilingual reason for every failure. ``secret`` is used for this call only."""
+    from footprint.pact_host.address_guard import guard_from_environment
     from footprint.pact_host.client import PactClient
     from footprint.pact_host.errors import RemoteHostError
 
@@ -193,18 +236,19 @@ def fetch_footprints(host: str, client_id: str, secret: str, *, product_id: str 
         raise _refused("enter the client id the supplier gave you", "请填写供应商提供的客户端编号", "client_id")
     if not secret:
         raise _refused("enter the client secret the supplier gave you", "请填写供应商提供的客户端密钥", "secret")
+    guard = guard_from_environment()  # a malformed setting is refused here, naming it
     criteria = {name: [value.strip()] for name, value in (("productId", product_id), ("geography", geography)) if value and value.strip()}
     found: list[dict[str, Any]] = []
     more = False
     try:
-        with PactClient(url, client_id, secret, http=http, timeout=TIMEOUT_S, max_response_bytes=MAX_RESPONSE_BYTES) as client:
+        with PactClient(url, client_id, secret, guard=guard, timeout=TIMEOUT_S, max_response_bytes=MAX_RESPONSE_BYTES) as client:
             for page in client.pages(criteria, limit=MAX_LISTED + 1):
                 found.extend(page)
                 if len(found) > MAX_LISTED:
                     more = True
                     break
     except RemoteHostError as error:
-        raise _host_problem(error, url, client_id) from None
+        raise _host_problem(error, url, client_id, host) from None
     if any(not isinstance(item, dict) or not isinstance(item.get("pcf"), dict) for item in found):
         raise _refused(f"{url} listed entries that are not PACT footprints (no 'pcf' object)", f"{url} 列出的条目不是 PACT 碳足迹（缺少 pcf）", "host")
     return Listing(url, tuple(found[:MAX_LISTED]), more)

@@ -1,6 +1,10 @@
 """PACT hosts for the web form's tests: the real host (``footprint pact-host``'s app over the
 certified lamp study of tests/pact_host) and a host that answers badly in every way a buyer may
-meet, both served by uvicorn on free 127.0.0.1 ports (tests/pact_host/conftest.py ``serving``)."""
+meet, both served by uvicorn on free 127.0.0.1 ports (tests/pact_host/conftest.py ``serving``).
+
+The web form connects only to public addresses (footprint/pact_host/address_guard.py): a test
+that fetches from these hosts opts in as a deployment would, with :func:`local_hosts_allowed`
+(``GBA_PACT_ALLOWED_NETWORKS=127.0.0.1/32``)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,24 @@ CLIENT_ID = "buyer"
 # The host serves the certified lamp study: its PCF is the market-based total, 5.91949 kg CO2e
 # per piece (hand calculation in tests/study_fixtures.py).
 LAMP_PCF = MARKET_TOTAL
+LOCAL_NETWORK = "127.0.0.1/32"  # where serving() listens
+METADATA = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+
+
+@pytest.fixture
+def local_hosts_allowed(monkeypatch):
+    """The deployment setting that lets the web form reach the tests' hosts on 127.0.0.1."""
+    from footprint.pact_host.address_guard import ALLOWED_NETWORKS_ENV
+
+    monkeypatch.setenv(ALLOWED_NETWORKS_ENV, LOCAL_NETWORK)
+
+
+@pytest.fixture
+def no_networks_allowed(monkeypatch):
+    """A deployment without the setting: public addresses only."""
+    from footprint.pact_host.address_guard import ALLOWED_NETWORKS_ENV
+
+    monkeypatch.delenv(ALLOWED_NETWORKS_ENV, raising=False)
 
 @pytest.fixture(scope="module")
 def pact_host_url(certified_setup, tmp_path_factory):  # noqa: F811
@@ -34,7 +56,7 @@ def pact_host_url(certified_setup, tmp_path_factory):  # noqa: F811
 def _broken_app():
     """Under ``/<way>``: a host that answers its token and list requests wrongly in that way."""
     from fastapi import FastAPI
-    from fastapi.responses import HTMLResponse, JSONResponse, Response
+    from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
     app = FastAPI()
     token = {"access_token": "t0k3n", "token_type": "bearer", "expires_in": 600}
@@ -47,6 +69,10 @@ def _broken_app():
     def slow_token():
         time.sleep(2.0)
         return JSONResponse(token)
+
+    @app.post("/redirect/auth/token")
+    def redirected_token():
+        return RedirectResponse(METADATA, status_code=307)
 
     @app.post("/{way}/auth/token")
     def any_token(way: str):
@@ -63,6 +89,10 @@ def _broken_app():
     @app.get("/list/3/footprints")
     def a_list():
         return JSONResponse([1, 2, 3])
+
+    @app.get("/foreign/3/footprints")
+    def foreign_next_page():
+        return JSONResponse({"data": []}, headers={"link": '<http://10.0.0.5/3/footprints?offset=1>; rel="next"'})
 
     @app.get("/big/3/footprints")
     def big():

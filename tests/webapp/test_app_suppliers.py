@@ -1,6 +1,7 @@
 """The "Supplier footprint (PACT)" panel driven through AppTest: a PACT file and the real PACT
-host (uvicorn on 127.0.0.1, tests/webapp/pact_servers.py) → preview → "Add as BOM line" →
-Calculate, and the footprint kept in the study, the workspace and every download.
+host (uvicorn on 127.0.0.1, tests/webapp/pact_servers.py; reached because these tests allow
+127.0.0.1/32 as a deployment would) → preview → "Add as BOM line" → Calculate, and the footprint
+kept in the study, the workspace and every download; an internal address refused in the panel.
 
 Hand check: the example LED lamp study gives ``rest`` (computed by the same Calculate before the
 line is added); a supplier line of ``amount`` units adds ``amount × PCF per unit``, so the total
@@ -19,7 +20,7 @@ from .helpers import bound, calculate, new_app, outcome, texts
 from ..study_fixtures import SUPPLIER_FOOTPRINT as COATING
 from ..study_fixtures import SUPPLIER_PER_KG as COATING_PER_KG
 from ..study_fixtures import supplier_footprint as coating
-from .pact_servers import CLIENT_ID, LAMP_PCF, SECRET, certified_setup, pact_host_url, study_dataset, study_engine  # noqa: F401
+from .pact_servers import CLIENT_ID, LAMP_PCF, SECRET, certified_setup, local_hosts_allowed, no_networks_allowed, pact_host_url, study_dataset, study_engine  # noqa: F401
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 TOL = 1e-9
@@ -125,7 +126,7 @@ def _xlsx_has(data: bytes, text: str) -> bool:
     return any(text in str(cell.value) for sheet in workbook for row in sheet.iter_rows() for cell in row if cell.value is not None)
 
 
-def test_fetched_from_the_pact_host_the_secret_is_gone_and_the_total_adds_up(pact_host_url, engine):
+def test_fetched_from_the_pact_host_the_secret_is_gone_and_the_total_adds_up(pact_host_url, local_hosts_allowed, engine):
     from webapp import workspace
     from webapp.downloads import study_json
 
@@ -146,7 +147,7 @@ def test_fetched_from_the_pact_host_the_secret_is_gone_and_the_total_adds_up(pac
     assert SECRET.encode() not in workspace.workspace_json(workspace.sync(_plain_state(at)), engine.dataset)
 
 
-def test_host_failures_are_explained_and_nothing_typed_is_lost(pact_host_url):
+def test_host_failures_are_explained_and_nothing_typed_is_lost(pact_host_url, local_hosts_allowed):
     at = new_app("zh-Hans")
     _fetch(at, pact_host_url)
     assert len(at.session_state["pact.found"]["footprints"]) == 1
@@ -161,6 +162,22 @@ def test_host_failures_are_explained_and_nothing_typed_is_lost(pact_host_url):
     at.radio(key="lang").set_value("en").run()
     _fetch(at, pact_host_url + "/no/such/path")
     assert "HTTP 404" in texts(at.error) and "base address" in texts(at.error)
+
+
+def test_an_internal_address_is_refused_in_the_panel_and_what_was_typed_stays(pact_host_url, no_networks_allowed):
+    """Without the setting the real host on 127.0.0.1 is refused like the metadata address: the
+    reason in the page's language, the address and client id kept, the secret emptied."""
+    at = new_app("zh-Hans")
+    _fetch(at, pact_host_url)
+    shown = texts(at.error).replace("\\", "")  # as read on the page (markdown escapes removed)
+    assert "**host**: 127.0.0.1 是环回地址（即本机）：本服务器只连接公网地址" in shown and "GBA_PACT_ALLOWED_NETWORKS" in shown
+    assert at.text_input(key="pact.host").value == pact_host_url and at.text_input(key="pact.client_id").value == CLIENT_ID
+    assert at.text_input(key="pact.secret").value == "" and "pact.found" not in at.session_state
+    at.radio(key="lang").set_value("en").run()
+    _fetch(at, "https://169.254.169.254/latest/meta-data")
+    shown = texts(at.error).replace("\\", "")
+    assert "**host**: 169.254.169.254 is a link-local address (where cloud metadata services answer" in shown and "only to public addresses" in shown
+    assert at.text_input(key="pact.host").value == "https://169.254.169.254/latest/meta-data"
 
 
 def test_deprecated_malformed_and_mistyped_entries_are_refused_in_both_languages():

@@ -1,6 +1,7 @@
 """webapp.supplier_import without Streamlit: the address rule, fetching from a real PACT host
-and from hosts that answer badly (each failure named in both languages), reading files, and
-adding a footprint to a form as a BOM line."""
+and from hosts that answer badly (each failure named in both languages), internal addresses
+refused unless the deployment allows their network, reading files, and adding a footprint to a
+form as a BOM line."""
 
 from __future__ import annotations
 
@@ -13,7 +14,18 @@ from footprint.errors import InputError
 
 from ..study_fixtures import SUPPLIER_FOOTPRINT as COATING
 from ..study_fixtures import supplier_footprint as coating
-from .pact_servers import CLIENT_ID, LAMP_PCF, SECRET, broken_host_url, certified_setup, pact_host_url, study_dataset, study_engine  # noqa: F401
+from .pact_servers import (  # noqa: F401
+    CLIENT_ID,
+    LAMP_PCF,
+    SECRET,
+    broken_host_url,
+    certified_setup,
+    local_hosts_allowed,
+    no_networks_allowed,
+    pact_host_url,
+    study_dataset,
+    study_engine,
+)
 
 
 def _refusal(call) -> tuple[str | None, str, str]:
@@ -38,6 +50,8 @@ def _refusal(call) -> tuple[str | None, str, str]:
         ("https://user:pw@pact.supplier.example", None),
         ("https://pact.supplier.example/?x=1", None),
         ("https://pact.supplier.example:port", None),
+        ("https://0251.0376.0251.0376", None),  # four dotted parts: read as a plain IPv4 address, and 0376 is not one
+        ("https://999.1.1.1", None),
         ("", None),
     ],
 )
@@ -51,7 +65,7 @@ def test_only_https_addresses_or_this_computer_over_http(address, accepted):
         assert field == "host" and message and message_zh and message != message_zh
 
 
-def test_fetch_lists_the_certified_footprint_of_the_real_host(pact_host_url):
+def test_fetch_lists_the_certified_footprint_of_the_real_host(pact_host_url, local_hosts_allowed):
     from webapp.supplier_import import fetch_footprints, inspect, summary
 
     listing = fetch_footprints(pact_host_url + "/", CLIENT_ID, SECRET, geography="CN-GD")
@@ -65,7 +79,7 @@ def test_fetch_lists_the_certified_footprint_of_the_real_host(pact_host_url):
     assert fetch_footprints(pact_host_url, CLIENT_ID, SECRET, product_id="urn:gtin:00000000").footprints == ()
 
 
-def test_each_failure_of_a_host_is_named_in_both_languages(pact_host_url, broken_host_url, monkeypatch):
+def test_each_failure_of_a_host_is_named_in_both_languages(pact_host_url, broken_host_url, local_hosts_allowed, monkeypatch):
     import webapp.supplier_import as module
     from webapp.supplier_import import fetch_footprints
 
@@ -77,12 +91,17 @@ def test_each_failure_of_a_host_is_named_in_both_languages(pact_host_url, broken
     field, message, message_zh = refusal(f"http://127.0.0.1:{_closed_port()}")
     assert field == "host" and message.startswith("cannot reach") and "无法连接" in message_zh
     assert refusal("https://pact.invalid")[1].startswith("cannot reach")  # a name that never resolves (RFC 2606)
+    assert refusal("https://xn--")[1].startswith("not a web address")  # parsed, but no name can be made of it
     assert "HTTP 404" in refusal(broken_host_url + "/missing")[1]
     assert "did not answer with JSON" in refusal(broken_host_url + "/html")[1]
     assert "did not answer with JSON" in refusal(broken_host_url + "/badjson")[1]
     for way in ("/notpact", "/list"):
         field, message, message_zh = refusal(broken_host_url + way)
         assert ("PACT" in message and "PACT" in message_zh), way
+    field, message, message_zh = refusal(broken_host_url + "/redirect")  # the token request sent to the metadata address
+    assert field == "host" and "redirect (HTTP 307)" in message and "does not follow" in message and "不会跟随重定向" in message_zh
+    field, message, message_zh = refusal(broken_host_url + "/foreign")  # a next page on 10.0.0.5
+    assert field == "host" and "next page to another host" in message and "另一台主机" in message_zh
     monkeypatch.setattr(module, "TIMEOUT_S", 0.5)
     message, message_zh = refusal(broken_host_url + "/slow")[1:]
     assert "did not answer within 0.5 s" in message and "0.5 秒内没有应答" in message_zh
@@ -182,3 +201,93 @@ def test_a_supplier_line_names_its_footprint_as_data_source(engine):
     rows = {row["line"]: row for row in quality_rows(added, build_bom(added, engine.dataset)[0])}
     assert rows["S1"]["source"] == f"PACT {COATING['id']} (Coating Supplier Ltd., Coated reflector)"
     assert rows["S1"]["technological"] == "1" and rows["M1"]["source"] == ""
+
+
+# ------------------------------------------------------------------------------ internal addresses
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [
+        ("https://169.254.169.254/latest/meta-data", "169.254.169.254 is a link-local address"),
+        ("https://10.0.0.5", "10.0.0.5 is a private address"),
+        ("https://172.20.1.1:8443/pact", "172.20.1.1 is a private address"),
+        ("https://192.168.1.10", "192.168.1.10 is a private address"),
+        ("http://127.0.0.1:8000", "127.0.0.1 is a loopback address"),
+        ("http://localhost:8000", "localhost resolves to 127.0.0.1, a loopback address"),
+        ("http://[::1]:8000", "::1 is a loopback address"),
+        ("https://[fd00:ab::1]", "fd00:ab::1 is a private address"),
+        ("https://[fe80::1]", "fe80::1 is a link-local address"),
+        ("https://[::ffff:127.0.0.1]", "::ffff:127.0.0.1 is the IPv6 form of 127.0.0.1, a loopback address"),
+        ("https://0.0.0.0", "0.0.0.0 is the unspecified address"),
+        ("https://2130706433", "2130706433 resolves to 127.0.0.1, a loopback address"),
+        ("https://0x7f.1", "0x7f.1 resolves to 127.0.0.1, a loopback address"),
+        ("https://0251.0376.0251", "0251.0376.0251 resolves to 169.254.0.169, a link-local address"),  # octal, three parts
+        ("https://0xa9.0xfe.0xa9.0xfe", "0xa9.0xfe.0xa9.0xfe resolves to 169.254.169.254, a link-local address"),
+    ],
+)
+def test_internal_addresses_are_refused_naming_the_host_field_and_why(typed, why, no_networks_allowed):
+    from footprint.pact_host.address_guard import ALLOWED_NETWORKS_ENV
+    from webapp.supplier_import import fetch_footprints
+
+    with pytest.raises(InputError) as caught:
+        fetch_footprints(typed, CLIENT_ID, SECRET)
+    (issue,) = caught.value.issues
+    assert (issue.field, issue.value) == ("host", typed)
+    assert issue.message.startswith(why) and ": this server connects only to public addresses" in issue.message and ALLOWED_NETWORKS_ENV in issue.message
+    assert "本服务器只连接公网地址" in issue.message_zh and ALLOWED_NETWORKS_ENV in issue.message_zh
+
+
+def _resolver(monkeypatch, answers: dict[str, list[list[str]]]) -> list[str]:
+    """The guard's resolver answering for the names in ``answers`` (one answer per look-up, the
+    last repeated); returns the list of names looked up."""
+    import footprint.pact_host.address_guard as guard_module
+
+    real, asked = guard_module.resolve, []
+
+    def resolve(host: str, port: int) -> list[str]:
+        asked.append(host)
+        if host not in answers:
+            return real(host, port)
+        queue = answers[host]
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    monkeypatch.setattr(guard_module, "resolve", resolve)
+    return asked
+
+
+def test_a_public_name_that_resolves_to_a_private_address_is_refused(monkeypatch, no_networks_allowed):
+    from webapp.supplier_import import fetch_footprints
+
+    _resolver(monkeypatch, {"pact.supplier.example": [["10.0.0.5"]], "dual.supplier.example": [["93.184.215.14", "fd00::5"]]})
+    field, message, message_zh = _refusal(lambda: fetch_footprints("https://pact.supplier.example", CLIENT_ID, SECRET))
+    assert field == "host" and message.startswith("pact.supplier.example resolves to 10.0.0.5, a private address:")
+    assert message_zh.startswith("pact.supplier.example 解析为 10.0.0.5，这是私有地址：")
+    assert _refusal(lambda: fetch_footprints("https://dual.supplier.example", CLIENT_ID, SECRET))[1].startswith("dual.supplier.example resolves to fd00::5")
+
+
+def test_the_real_host_is_reached_only_once_its_network_is_allowed_and_stays_pinned(pact_host_url, monkeypatch, no_networks_allowed):
+    """End to end with the real host on 127.0.0.1: refused without the setting, listed with it;
+    ``localhost`` answering 127.0.0.1 and then 10.0.0.5 (rebinding) is listed from the address
+    that was checked, and refused at the next fetch, which looks the name up again."""
+    from footprint.pact_host.address_guard import ALLOWED_NETWORKS_ENV
+    from webapp.supplier_import import fetch_footprints
+
+    assert _refusal(lambda: fetch_footprints(pact_host_url, CLIENT_ID, SECRET))[1].startswith("127.0.0.1 is a loopback address")
+    monkeypatch.setenv(ALLOWED_NETWORKS_ENV, "10.9.0.0/16, 127.0.0.1")
+    (document,) = fetch_footprints(pact_host_url, CLIENT_ID, SECRET).footprints
+    assert float(document["pcf"]["pcfExcludingBiogenicUptake"]) == pytest.approx(LAMP_PCF, rel=1e-9)
+    port = pact_host_url.rsplit(":", 1)[1]
+    asked = _resolver(monkeypatch, {"localhost": [["127.0.0.1"], ["10.0.0.5"]]})
+    assert len(fetch_footprints(f"http://localhost:{port}", CLIENT_ID, SECRET).footprints) == 1
+    assert asked == ["localhost"]  # one look-up: token and list went to the checked 127.0.0.1
+    assert _refusal(lambda: fetch_footprints(f"http://localhost:{port}", CLIENT_ID, SECRET))[1].startswith("localhost resolves to 10.0.0.5, a private address")
+
+
+def test_a_malformed_allowed_networks_setting_is_named(monkeypatch):
+    from footprint.pact_host.address_guard import ALLOWED_NETWORKS_ENV
+    from webapp.supplier_import import fetch_footprints
+
+    monkeypatch.setenv(ALLOWED_NETWORKS_ENV, "127.0.0.1/33")
+    field, message, message_zh = _refusal(lambda: fetch_footprints("https://pact.supplier.example", CLIENT_ID, SECRET))
+    assert field == ALLOWED_NETWORKS_ENV and "'127.0.0.1/33' is not an IP address or network" in message and "网段" in message_zh
