@@ -4,7 +4,9 @@ Enters a BOM with the activity picker and by typing into the data grid, calculat
 the total shown with the engine's, opens the label, downloads the study JSON and checks it. Then,
 as a new SME user: a new study typed, a BOM file appended, an ERP export's columns mapped, and
 the Label readiness checklist worked through on the Label details tab until the study is
-eligible; a variant compared with it. Screenshots of the main screens in both languages are written to a temporary folder and copied
+eligible; a variant compared with it. A supplier's PACT footprint from a file and from the real
+PACT host on 127.0.0.1 (which the server reaches because its fixture allows that network, as a
+deployment would), and the cloud metadata address refused. Screenshots of the main screens in both languages are written to a temporary folder and copied
 to docs/screenshots/ when UPDATE_SCREENSHOTS=1.
 """
 
@@ -23,6 +25,8 @@ import pytest
 
 from footprint.reports.numbers import significant
 from webapp.live_server import ServerDidNotStart, live_server
+
+from .pact_servers import CLIENT_ID, LOCAL_NETWORK, SECRET, certified_setup, pact_host_url, study_dataset, study_engine  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,10 +56,14 @@ def _playwright():
 
 @pytest.fixture(scope="module")
 def server():
-    """`streamlit run app.py` on a free local port, with this test run's temporary cache."""
+    """`streamlit run app.py` on a free local port, with this test run's temporary cache; its PACT
+    fetch may reach 127.0.0.1, where the tests' PACT host listens (public addresses otherwise)."""
+    from footprint.pact_host.address_guard import ALLOWED_NETWORKS_ENV
+
     _playwright()
     env = dict(os.environ)  # carries the temporary GBA_FOOTPRINT_CACHE set by tests/conftest.py
     env.pop("GBA_FOOTPRINT_DATASET", None)  # the bundled GBA dataset, as users get it
+    env[ALLOWED_NETWORKS_ENV] = LOCAL_NETWORK
     try:
         with live_server(env) as (url, _):
             yield url
@@ -551,3 +559,39 @@ def test_a_supplier_pact_file_becomes_a_line_of_the_example(server, tmp_path):
     elapsed = time.monotonic() - started
     assert shown == significant(expected, 4)
     assert elapsed < 30, f"the PACT browser test took {elapsed:.0f} s"
+
+
+def test_a_supplier_footprint_fetched_from_the_pact_host_and_the_metadata_address_refused(server, pact_host_url, tmp_path):
+    """The PACT panel's host source in a real browser against the real PACT host on 127.0.0.1
+    (allowed by the server fixture's GBA_PACT_ALLOWED_NETWORKS): the certified lamp is listed and
+    previewed; then the cloud metadata address is refused with its reason, the typed address
+    stays in its field and the secret field is emptied."""
+    sync_playwright = _playwright()
+    metadata = "https://169.254.169.254/latest/meta-data"
+    with sync_playwright() as playwright:
+        context = launch(playwright, tmp_path)
+        try:
+            page = open_in_english(context, server)
+            page.get_by_role("tab", name=EN["materials"]).click()
+            panel = page.get_by_test_id("stExpander").filter(has_text="Supplier footprint (PACT)")
+            panel.get_by_text("Supplier footprint (PACT)").first.click()
+            panel.locator("[data-testid=stRadio] label").filter(has_text="The supplier's PACT host").click()
+            idle(page)
+
+            def fetch(host: str) -> None:
+                panel.get_by_label("Host address", exact=True).fill(host)
+                panel.get_by_label("Client id", exact=True).fill(CLIENT_ID)
+                panel.get_by_label("Client secret", exact=True).fill(SECRET)
+                panel.get_by_role("button", name="Fetch footprints").click()
+                idle(page)
+
+            fetch(pact_host_url)
+            shows(panel, "1 footprint(s) from")
+            shows(panel, "LED downlight 12 W")
+            fetch(metadata)
+            shows(panel, "169.254.169.254 is a link-local address")
+            shows(panel, "this server connects only to public addresses")
+            assert panel.get_by_label("Host address", exact=True).input_value() == metadata
+            assert panel.get_by_label("Client secret", exact=True).input_value() == ""
+        finally:
+            context.close()
