@@ -11,6 +11,9 @@
 * :mod:`.outbox` — events to send, stored first, with the retry schedule and row claims;
 * :mod:`.delivery` — the worker thread that sends the outbox (permanent vs retried failures);
 * :mod:`.client` — a small httpx client (token, list with pagination, get, post events);
+* :mod:`.address_guard` — which addresses a client may reach (public ones, plus networks a
+  deployment allows), checked and pinned at each connection: the web form's guard against
+  server-side request forgery;
 * :mod:`.errors` — the spec's error codes as typed exceptions.
 
 Nothing here imports Streamlit; the web app may call :mod:`.client`. See docs/pact-api.md.
