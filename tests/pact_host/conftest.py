@@ -27,6 +27,8 @@ from ..study_fixtures import EVALUATION_DATE, STUDY_DATASET, build_study, market
 SECRET = "s3cret-buyer-0123456789abcdef"
 HOST_URL = "http://supplier.test"
 ISSUE_DAY = date(2025, 4, 1)
+LOCAL_NETWORK = "127.0.0.1/32"  # where serving() listens: the network a test allows a guarded client
+METADATA = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"  # where a hostile host sends a client
 
 
 def write_credentials(path: Path, clients: list[dict], lifetime: int = 600) -> Path:
@@ -135,6 +137,30 @@ def token_for(client, client_id: str = "buyer", secret: str = SECRET) -> str:
 def assert_schema(pointer: str, document) -> None:
     errors = schema_errors(pointer, document)
     assert not errors, "\n".join(errors)
+
+
+class FakeResolver(dict):
+    """The address guard's resolver (footprint.pact_host.address_guard.resolve), replaced for a
+    test: ``self[name]`` is a list of answers, one per look-up (the last one repeats); a name under
+    ``.test`` that is not listed does not exist; other names go to the system resolver. ``asked``
+    lists every name looked up, in order."""
+
+    def __init__(self, monkeypatch) -> None:
+        import footprint.pact_host.address_guard as guard_module
+
+        super().__init__()
+        self.asked: list[str] = []
+        self._system = guard_module.resolve
+        monkeypatch.setattr(guard_module, "resolve", self.resolve)
+
+    def resolve(self, host: str, port: int) -> list[str]:
+        self.asked.append(host)
+        if host not in self:
+            if host.endswith(".test"):
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            return self._system(host, port)
+        queue = self[host]
+        return queue.pop(0) if len(queue) > 1 else queue[0]
 
 
 def free_port() -> int:

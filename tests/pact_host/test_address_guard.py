@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import socket
 
 import httpcore
 import httpx
 import pytest
 
-from .conftest import free_port, serving
+from .conftest import LOCAL_NETWORK as LOCAL
+from .conftest import METADATA, FakeResolver, free_port, serving
 
-LOCAL = "127.0.0.1/32"
-METADATA = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
 TOKEN = {"access_token": "t0k3n", "token_type": "bearer", "expires_in": 600}
 
 
@@ -41,30 +39,8 @@ class Recorder(httpcore.NetworkBackend):
 
 @pytest.fixture
 def answers(monkeypatch):
-    """A resolver for names under ``.test``: ``answers[name]`` is a list of answers, one per
-    look-up (the last one repeats); other names go to the system resolver. ``answers.asked``
-    lists every name looked up, in order."""
-    import footprint.pact_host.address_guard as guard_module
-
-    real = guard_module.resolve
-
-    class Answers(dict):
-        asked: list[str] = []
-
-    table = Answers()
-    table.asked = []
-
-    def resolve(host: str, port: int) -> list[str]:
-        table.asked.append(host)
-        if not host.endswith(".test"):
-            return real(host, port)
-        if host not in table:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        queue = table[host]
-        return queue.pop(0) if len(queue) > 1 else queue[0]
-
-    monkeypatch.setattr(guard_module, "resolve", resolve)
-    return table
+    """Names under ``.test`` answered by the test (tests/pact_host/conftest.py FakeResolver)."""
+    return FakeResolver(monkeypatch)
 
 
 # ------------------------------------------------------------------------------ the policy

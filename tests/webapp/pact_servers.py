@@ -12,15 +12,13 @@ import time
 
 import pytest
 
-from ..pact_host.conftest import SECRET, certified_setup, client_entry, free_port, live_host_state, registry_copy, serving, write_credentials  # noqa: F401
+from ..pact_host.conftest import LOCAL_NETWORK, METADATA, SECRET, certified_setup, client_entry, free_port, live_host_state, registry_copy, serving, write_credentials  # noqa: F401
 from ..study_fixtures import MARKET_TOTAL, study_dataset, study_engine  # noqa: F401
 
 CLIENT_ID = "buyer"
 # The host serves the certified lamp study: its PCF is the market-based total, 5.91949 kg CO2e
 # per piece (hand calculation in tests/study_fixtures.py).
 LAMP_PCF = MARKET_TOTAL
-LOCAL_NETWORK = "127.0.0.1/32"  # where serving() listens
-METADATA = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 
 from footprint.errors import InputError
 
+from ..pact_host.conftest import FakeResolver
 from ..study_fixtures import SUPPLIER_FOOTPRINT as COATING
 from ..study_fixtures import supplier_footprint as coating
 from .pact_servers import (  # noqa: F401
@@ -238,28 +239,11 @@ def test_internal_addresses_are_refused_naming_the_host_field_and_why(typed, why
     assert "本服务器只连接公网地址" in issue.message_zh and ALLOWED_NETWORKS_ENV in issue.message_zh
 
 
-def _resolver(monkeypatch, answers: dict[str, list[list[str]]]) -> list[str]:
-    """The guard's resolver answering for the names in ``answers`` (one answer per look-up, the
-    last repeated); returns the list of names looked up."""
-    import footprint.pact_host.address_guard as guard_module
-
-    real, asked = guard_module.resolve, []
-
-    def resolve(host: str, port: int) -> list[str]:
-        asked.append(host)
-        if host not in answers:
-            return real(host, port)
-        queue = answers[host]
-        return queue.pop(0) if len(queue) > 1 else queue[0]
-
-    monkeypatch.setattr(guard_module, "resolve", resolve)
-    return asked
-
-
 def test_a_public_name_that_resolves_to_a_private_address_is_refused(monkeypatch, no_networks_allowed):
     from webapp.supplier_import import fetch_footprints
 
-    _resolver(monkeypatch, {"pact.supplier.example": [["10.0.0.5"]], "dual.supplier.example": [["93.184.215.14", "fd00::5"]]})
+    answers = FakeResolver(monkeypatch)
+    answers.update({"pact.supplier.example": [["10.0.0.5"]], "dual.supplier.example": [["93.184.215.14", "fd00::5"]]})
     field, message, message_zh = _refusal(lambda: fetch_footprints("https://pact.supplier.example", CLIENT_ID, SECRET))
     assert field == "host" and message.startswith("pact.supplier.example resolves to 10.0.0.5, a private address:")
     assert message_zh.startswith("pact.supplier.example 解析为 10.0.0.5，这是私有地址：")
@@ -278,9 +262,10 @@ def test_the_real_host_is_reached_only_once_its_network_is_allowed_and_stays_pin
     (document,) = fetch_footprints(pact_host_url, CLIENT_ID, SECRET).footprints
     assert float(document["pcf"]["pcfExcludingBiogenicUptake"]) == pytest.approx(LAMP_PCF, rel=1e-9)
     port = pact_host_url.rsplit(":", 1)[1]
-    asked = _resolver(monkeypatch, {"localhost": [["127.0.0.1"], ["10.0.0.5"]]})
+    answers = FakeResolver(monkeypatch)
+    answers["localhost"] = [["127.0.0.1"], ["10.0.0.5"]]
     assert len(fetch_footprints(f"http://localhost:{port}", CLIENT_ID, SECRET).footprints) == 1
-    assert asked == ["localhost"]  # one look-up: token and list went to the checked 127.0.0.1
+    assert answers.asked == ["localhost"]  # one look-up: token and list went to the checked 127.0.0.1
     assert _refusal(lambda: fetch_footprints(f"http://localhost:{port}", CLIENT_ID, SECRET))[1].startswith("localhost resolves to 10.0.0.5, a private address")
 
 
