@@ -587,7 +587,7 @@ def test_a_supplier_footprint_fetched_from_the_pact_host_and_the_metadata_addres
 
             fetch(pact_host_url)
             shows(panel, "1 footprint(s) from")
-            shows(panel, "LED downlight 12 W")
+            shows(panel.locator("[data-testid=stMarkdownContainer] table"), "LED downlight 12 W")  # the preview (the list is a canvas)
             fetch(metadata)
             shows(panel, "169.254.169.254 is a link-local address")
             shows(panel, "this server connects only to public addresses")
