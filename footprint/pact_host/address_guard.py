@@ -32,6 +32,7 @@ import ipaddress
 import os
 import re
 import socket
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -179,6 +180,32 @@ def resolve(host: str, port: int) -> list[str]:
     return found
 
 
+def resolve_within(host: str, port: int, timeout: float | None) -> list[str]:
+    """:func:`resolve`, given up after ``timeout`` seconds (the connect timeout).
+
+    The system resolver has no timeout of its own that a caller sets (a slow or silent name
+    server holds ``getaddrinfo`` for its own retries, often 10-30 s), so the look-up runs in a
+    daemon thread; one given up on ends when the resolver does, holding nothing but itself."""
+    if timeout is None:
+        return resolve(host, port)
+    outcome: dict[str, Any] = {}
+
+    def look_up() -> None:
+        try:
+            outcome["addresses"] = resolve(host, port)
+        except BaseException as error:  # handed to the caller's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=look_up, name=f"resolve {host}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise httpcore.ConnectTimeout(f"looking up {host} took longer than {timeout:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["addresses"]
+
+
 class GuardedBackend(httpcore.NetworkBackend):
     """httpcore's network backend that resolves once, checks, and connects to a checked address."""
 
@@ -188,7 +215,7 @@ class GuardedBackend(httpcore.NetworkBackend):
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None, socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
         try:
-            addresses = resolve(host, port)
+            addresses = resolve_within(host, port, timeout)
         except (OSError, UnicodeError) as error:
             raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from None
         if not addresses:
