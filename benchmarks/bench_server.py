@@ -35,7 +35,7 @@ TARGETS = {"Calculate": 0.5, "PDF": 3.0, "footprint calc": 1.5}
 CHROMIUM = "/usr/bin/chromium"
 
 
-def _idle(page, timeout: float = 120_000) -> None:
+def idle(page, timeout: float = 120_000) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
@@ -129,9 +129,9 @@ def browser_timings(url: str, repeat: int, profile: Path) -> dict[str, float | l
             page = context.new_page()
             times["first page"] = _timed(lambda: page.goto(url), lambda: page.get_by_role("button", name="载入示例").wait_for(timeout=120_000))
             page.locator("[data-testid=stRadio] label").filter(has_text="English").click()
-            _idle(page)
+            idle(page)
             page.get_by_role("button", name="Load example").click()
-            _idle(page)
+            idle(page)
             first = _press(page, "Calculate footprint")
             times["first Calculate"], times["first Calculate, script done"] = first["settled"], first["idle"]
             later = []
@@ -140,12 +140,12 @@ def browser_timings(url: str, repeat: int, profile: Path) -> dict[str, float | l
                 field = page.get_by_role("spinbutton", name="Electricity used")
                 field.fill(f"{0.08 + 0.01 * (run + 1):.2f}")
                 page.keyboard.press("Tab")
-                _idle(page)
+                idle(page)
                 later.append(_press(page, "Calculate footprint"))
             times["later Calculate"] = [press["settled"] for press in later]
             times["later Calculate, script done"] = [press["idle"] for press in later]
             page.get_by_role("tab", name="Label", exact=True).click()
-            _idle(page)
+            idle(page)
             pdf = page.get_by_role("button", name="Report (PDF)", exact=True)
             started = time.perf_counter()
             with page.expect_download(timeout=120_000) as info:

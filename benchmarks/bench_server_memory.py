@@ -29,7 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM = "/usr/bin/chromium"
+from bench_server import CHROMIUM, idle  # noqa: E402  (benchmarks/ is the script's own folder)
+
 SESSION_TTL_S = 5
 MIB = 2**20
 
@@ -51,28 +52,18 @@ def rss(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-def _idle(page, timeout: float = 180_000) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        page.wait_for_selector("[data-testid=stApp][data-test-script-state=running]", timeout=500)
-    except PlaywrightTimeout:
-        pass
-    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
-
-
 def work_session(page, url: str) -> None:
     """One SME's visit: example study, Calculate (Monte Carlo included), the PDF report."""
     page.goto(url)
     page.get_by_role("button", name="载入示例").wait_for(timeout=180_000)
     page.locator("[data-testid=stRadio] label").filter(has_text="English").click()
-    _idle(page)
+    idle(page)
     page.get_by_role("button", name="Load example").click()
-    _idle(page)
+    idle(page)
     page.get_by_role("button", name="Calculate footprint").click()
-    _idle(page)
+    idle(page)
     page.get_by_role("tab", name="Label", exact=True).click()
-    _idle(page)
+    idle(page)
     with page.expect_download(timeout=180_000) as info:
         page.get_by_role("button", name="Report (PDF)", exact=True).click()
     info.value.path()
