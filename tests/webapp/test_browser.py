@@ -345,9 +345,8 @@ def test_enter_a_bom_see_total_and_label_download_study(server, tmp_path):
             assert json.loads(by_name["Aluminium-bracket-pact.json"].read_text(encoding="utf-8"))["specVersion"]
         finally:
             context.close()
-    elapsed = time.monotonic() - started
     save_screenshots(shots)
-    assert elapsed < 60, f"the browser test took {elapsed:.0f} s"
+    print(f"BOM to downloads {time.monotonic() - started:.1f} s")  # speed is measured in benchmarks/, not asserted here
 
 
 def open_item(page, what: str) -> None:
@@ -521,10 +520,8 @@ def test_new_study_typed_appended_mapped_then_made_eligible_through_the_checklis
             shots.take("en-10-compare", page.get_by_role("heading", name="Compare variants"))
         finally:
             context.close()
-    elapsed = time.monotonic() - started
     save_screenshots(shots)
-    print(f"new study to eligible {elapsed:.1f} s")
-    assert elapsed < 90, f"the browser test took {elapsed:.0f} s"
+    print(f"new study to eligible {time.monotonic() - started:.1f} s")  # speed is measured in benchmarks/, not asserted here
 
 
 def test_a_supplier_pact_file_becomes_a_line_of_the_example(server, tmp_path):
@@ -566,9 +563,8 @@ def test_a_supplier_pact_file_becomes_a_line_of_the_example(server, tmp_path):
             shown = page.locator("[data-testid=stMetricValue]").first.inner_text()
         finally:
             context.close()
-    elapsed = time.monotonic() - started
+    print(f"PACT file to total {time.monotonic() - started:.1f} s")  # speed is measured in benchmarks/, not asserted here
     assert shown == significant(expected, 4)
-    assert elapsed < 30, f"the PACT browser test took {elapsed:.0f} s"
 
 
 def test_a_supplier_footprint_fetched_from_the_pact_host_and_the_metadata_address_refused(server, pact_host_url, tmp_path):
