@@ -109,6 +109,26 @@ PRESS_AND_TIME = """async ([label, quiet]) => {
 }"""
 
 
+def load_example_in_english(page) -> None:
+    """On the first screen (Chinese): switch to English, load the example study."""
+    page.locator("[data-testid=stRadio] label").filter(has_text="English").click()
+    idle(page)
+    page.get_by_role("button", name="Load example").click()
+    idle(page)
+
+
+def download_pdf(page) -> float:
+    """Open the Label tab and download the PDF report; seconds from the press until it arrived."""
+    page.get_by_role("tab", name="Label", exact=True).click()
+    idle(page)
+    pdf = page.get_by_role("button", name="Report (PDF)", exact=True)
+    started = time.perf_counter()
+    with page.expect_download(timeout=120_000) as info:
+        pdf.click()
+    info.value.path()
+    return time.perf_counter() - started
+
+
 def _press(page, label: str) -> dict[str, float]:
     """Seconds from the press until the screen settled ("settled") and until the script (and
     any rerun it asked for) was done ("idle")."""
@@ -128,10 +148,7 @@ def browser_timings(url: str, repeat: int, profile: Path) -> dict[str, float | l
             context.add_init_script(HEAR_SERVER)
             page = context.new_page()
             times["first page"] = _timed(lambda: page.goto(url), lambda: page.get_by_role("button", name="载入示例").wait_for(timeout=120_000))
-            page.locator("[data-testid=stRadio] label").filter(has_text="English").click()
-            idle(page)
-            page.get_by_role("button", name="Load example").click()
-            idle(page)
+            load_example_in_english(page)
             first = _press(page, "Calculate footprint")
             times["first Calculate"], times["first Calculate, script done"] = first["settled"], first["idle"]
             later = []
@@ -144,14 +161,7 @@ def browser_timings(url: str, repeat: int, profile: Path) -> dict[str, float | l
                 later.append(_press(page, "Calculate footprint"))
             times["later Calculate"] = [press["settled"] for press in later]
             times["later Calculate, script done"] = [press["idle"] for press in later]
-            page.get_by_role("tab", name="Label", exact=True).click()
-            idle(page)
-            pdf = page.get_by_role("button", name="Report (PDF)", exact=True)
-            started = time.perf_counter()
-            with page.expect_download(timeout=120_000) as info:
-                pdf.click()
-            info.value.path()
-            times["first PDF"] = time.perf_counter() - started
+            times["first PDF"] = download_pdf(page)
         finally:
             context.close()
     return times

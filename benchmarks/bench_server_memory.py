@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_server import CHROMIUM, idle  # noqa: E402  (benchmarks/ is the script's own folder)
+from bench_server import CHROMIUM, download_pdf, idle, load_example_in_english  # noqa: E402  (benchmarks/ is the script's own folder)
 
 SESSION_TTL_S = 5
 MIB = 2**20
@@ -56,17 +56,10 @@ def work_session(page, url: str) -> None:
     """One SME's visit: example study, Calculate (Monte Carlo included), the PDF report."""
     page.goto(url)
     page.get_by_role("button", name="载入示例").wait_for(timeout=180_000)
-    page.locator("[data-testid=stRadio] label").filter(has_text="English").click()
-    idle(page)
-    page.get_by_role("button", name="Load example").click()
-    idle(page)
+    load_example_in_english(page)
     page.get_by_role("button", name="Calculate footprint").click()
     idle(page)
-    page.get_by_role("tab", name="Label", exact=True).click()
-    idle(page)
-    with page.expect_download(timeout=180_000) as info:
-        page.get_by_role("button", name="Report (PDF)", exact=True).click()
-    info.value.path()
+    download_pdf(page)
 
 
 def main() -> None:
